@@ -1,0 +1,91 @@
+using System.IO.MemoryMappedFiles;
+using GroveMoE.Cpu.Quantization;
+
+namespace GroveMoE.Cpu.Gguf;
+
+/// <summary>
+/// A GGUF file mapped into memory. Tensor data is never copied: <see cref="GgufTensor"/> views point into
+/// the mapping, so weights stay in the page cache and are shared by every process that maps the file.
+/// </summary>
+public sealed unsafe class GgufFile : IDisposable
+{
+    private readonly MemoryMappedFile _map;
+    private readonly MemoryMappedViewAccessor _view;
+    private readonly byte* _base;
+    private readonly Dictionary<string, GgufTensor> _tensors;
+
+    private GgufFile(string path, MemoryMappedFile map, MemoryMappedViewAccessor view, byte* basePointer, long length)
+    {
+        Path = path;
+        _map = map;
+        _view = view;
+        _base = basePointer;
+        FileSize = length;
+        try
+        {
+            (Metadata, var infos, DataStart) = GgufHeaderReader.Parse(basePointer, length);
+            _tensors = new Dictionary<string, GgufTensor>(infos.Count, StringComparer.Ordinal);
+            foreach (var info in infos) _tensors[info.Name] = new GgufTensor(info, basePointer + DataStart + info.Offset);
+            TensorInfos = infos;
+        }
+        catch
+        {
+            Dispose();
+            throw;
+        }
+    }
+
+    public string Path { get; }
+    public long FileSize { get; }
+    public long DataStart { get; }
+    public GgufMetadata Metadata { get; }
+    public IReadOnlyList<GgufTensorInfo> TensorInfos { get; }
+
+    /// <summary>Maps and parses <paramref name="path"/>; throws <see cref="FileNotFoundException"/> or <see cref="GgufFormatException"/>.</summary>
+    public static GgufFile Open(string path)
+    {
+        var info = new FileInfo(path);
+        if (!info.Exists) throw new FileNotFoundException($"no such file: {path}", path);
+        if (info.Length < 24) throw new GgufFormatException(0, $"file is {info.Length} bytes, too short for a GGUF header");
+        var map = MemoryMappedFile.CreateFromFile(path, FileMode.Open, null, 0, MemoryMappedFileAccess.Read);
+        var view = map.CreateViewAccessor(0, 0, MemoryMappedFileAccess.Read);
+        byte* pointer = null;
+        view.SafeMemoryMappedViewHandle.AcquirePointer(ref pointer);
+        pointer += view.PointerOffset;
+        return new GgufFile(path, map, view, pointer, info.Length);
+    }
+
+    public bool HasTensor(string name) => _tensors.ContainsKey(name);
+
+    public GgufTensor Tensor(string name) => _tensors.TryGetValue(name, out var t)
+        ? t
+        : throw new GgufMissingTensorException(name);
+
+    public GgufTensor? TryTensor(string name) => _tensors.GetValueOrDefault(name);
+
+    public void Dispose()
+    {
+        if (_base != null) _view.SafeMemoryMappedViewHandle.ReleasePointer();
+        _view.Dispose();
+        _map.Dispose();
+    }
+}
+
+/// <summary>A zero-copy view of one tensor's data inside a mapped GGUF file.</summary>
+public sealed unsafe class GgufTensor(GgufTensorInfo info, byte* data)
+{
+    public GgufTensorInfo Info { get; } = info;
+    public string Name => Info.Name;
+    public GgmlType Type => Info.Type;
+    public long[] Dimensions => Info.Dimensions;
+    internal byte* Data { get; } = data;
+
+    /// <summary>The raw bytes; tensors over 2 GiB must be read a row at a time.</summary>
+    public ReadOnlySpan<byte> Bytes => new(Data, checked((int)Info.ByteSize));
+}
+
+/// <summary>A tensor that a model needs is absent from the file.</summary>
+public sealed class GgufMissingTensorException(string name) : Exception($"missing tensor '{name}'")
+{
+    public string Name { get; } = name;
+}

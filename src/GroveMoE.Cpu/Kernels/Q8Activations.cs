@@ -1,0 +1,64 @@
+namespace GroveMoE.Cpu.Kernels;
+
+/// <summary>
+/// A batch of activation rows quantized once per matmul to Q8 blocks of 32: int8 quants, a float scale per
+/// block and the sum of each block's quants (the Q4_0 kernel uses it to fold in the -8 offset). Buffers are
+/// allocated once for a maximum batch and reused.
+/// </summary>
+public sealed class Q8Activations
+{
+    public const int BlockSize = 32;
+
+    public Q8Activations(int maxRows, int maxColumns)
+    {
+        if (maxColumns % BlockSize != 0) throw new ArgumentException($"row length {maxColumns} is not a multiple of {BlockSize}");
+        MaxRows = maxRows;
+        MaxColumns = maxColumns;
+        Quants = new sbyte[(long)maxRows * maxColumns];
+        Scales = new float[(long)maxRows * maxColumns / BlockSize];
+        Sums = new int[(long)maxRows * maxColumns / BlockSize];
+    }
+
+    public int MaxRows { get; }
+    public int MaxColumns { get; }
+    public int Rows { get; private set; }
+    public int Columns { get; private set; }
+    internal sbyte[] Quants { get; }
+    internal float[] Scales { get; }
+    internal int[] Sums { get; }
+
+    public ReadOnlySpan<sbyte> RowQuants(int row) => Quants.AsSpan(row * Columns, Columns);
+    public ReadOnlySpan<float> RowScales(int row) => Scales.AsSpan(row * (Columns / BlockSize), Columns / BlockSize);
+    public ReadOnlySpan<int> RowSums(int row) => Sums.AsSpan(row * (Columns / BlockSize), Columns / BlockSize);
+
+    /// <summary>Quantizes <paramref name="rows"/> rows of <paramref name="columns"/> values from <paramref name="source"/>.</summary>
+    public void Quantize(ReadOnlySpan<float> source, int rows, int columns)
+    {
+        if (rows > MaxRows || columns > MaxColumns || columns % BlockSize != 0)
+            throw new ArgumentException($"batch {rows}x{columns} exceeds {MaxRows}x{MaxColumns}");
+        Rows = rows;
+        Columns = columns;
+        int blocks = columns / BlockSize;
+        for (int r = 0; r < rows; r++)
+        {
+            ActivationQuantizer.QuantizeRow(source.Slice(r * columns, columns),
+                Quants.AsSpan(r * columns, columns), Scales.AsSpan(r * blocks, blocks), Sums.AsSpan(r * blocks, blocks));
+        }
+    }
+
+    /// <summary>Sets the shape without quantizing, for callers that fill rows themselves with <see cref="QuantizeRow"/>.</summary>
+    public void Reshape(int rows, int columns)
+    {
+        if (rows > MaxRows || columns > MaxColumns || columns % BlockSize != 0)
+            throw new ArgumentException($"batch {rows}x{columns} exceeds {MaxRows}x{MaxColumns}");
+        Rows = rows;
+        Columns = columns;
+    }
+
+    public void QuantizeRow(int row, ReadOnlySpan<float> source)
+    {
+        int blocks = Columns / BlockSize;
+        ActivationQuantizer.QuantizeRow(source, Quants.AsSpan(row * Columns, Columns),
+            Scales.AsSpan(row * blocks, blocks), Sums.AsSpan(row * blocks, blocks));
+    }
+}

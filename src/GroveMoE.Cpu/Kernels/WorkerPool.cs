@@ -1,0 +1,110 @@
+namespace GroveMoE.Cpu.Kernels;
+
+/// <summary>Work that a <see cref="WorkerPool"/> splits by item ranges; one instance is reused across calls.</summary>
+public interface IParallelWork
+{
+    /// <summary>Processes items [start, end) on worker <paramref name="worker"/> (0 is the calling thread).</summary>
+    void Execute(int start, int end, int worker);
+}
+
+/// <summary>
+/// One set of persistent threads for the whole forward pass. A call hands the same work object to every
+/// worker; they claim chunks of items from a shared counter, so uneven items still balance. Workers spin
+/// briefly between calls (a decode step issues hundreds of small calls) and then sleep.
+/// </summary>
+public sealed class WorkerPool : IDisposable
+{
+    private const int SpinIterations = 20_000;
+    private readonly Thread[] _threads;
+    private readonly object _gate = new();
+    private IParallelWork? _work;
+    private int _itemCount;
+    private int _chunk;
+    private int _next;
+    private int _pending;
+    private long _generation;
+    private volatile bool _disposed;
+
+    public WorkerPool(int threadCount)
+    {
+        ThreadCount = Math.Max(1, threadCount);
+        _threads = new Thread[ThreadCount - 1];
+        for (int i = 0; i < _threads.Length; i++)
+        {
+            int worker = i + 1;
+            _threads[i] = new Thread(() => WorkerLoop(worker)) { IsBackground = true, Name = $"grove-worker-{worker}" };
+            _threads[i].Start();
+        }
+    }
+
+    public int ThreadCount { get; }
+
+    /// <summary>Runs <paramref name="work"/> over items [0, itemCount) on all threads and returns when all are done.</summary>
+    public void Run(IParallelWork work, int itemCount, int chunk = 1)
+    {
+        if (itemCount <= 0) return;
+        if (_threads.Length == 0 || itemCount <= chunk)
+        {
+            work.Execute(0, itemCount, 0);
+            return;
+        }
+        _work = work;
+        _itemCount = itemCount;
+        _chunk = Math.Max(1, chunk);
+        _next = 0;
+        Volatile.Write(ref _pending, _threads.Length);
+        lock (_gate)
+        {
+            Interlocked.Increment(ref _generation);
+            Monitor.PulseAll(_gate);
+        }
+        Drain(0);
+        var spin = new SpinWait();
+        while (Volatile.Read(ref _pending) != 0) spin.SpinOnce(-1);
+        _work = null;
+    }
+
+    private void Drain(int worker)
+    {
+        var work = _work!;
+        int count = _itemCount, chunk = _chunk;
+        while (true)
+        {
+            int start = Interlocked.Add(ref _next, chunk) - chunk;
+            if (start >= count) return;
+            work.Execute(start, Math.Min(count, start + chunk), worker);
+        }
+    }
+
+    private void WorkerLoop(int worker)
+    {
+        long seen = 0;
+        while (true)
+        {
+            long generation = Interlocked.Read(ref _generation);
+            for (int i = 0; generation == seen && i < SpinIterations && !_disposed; i++)
+            {
+                Thread.SpinWait(20);
+                generation = Interlocked.Read(ref _generation);
+            }
+            if (generation == seen)
+            {
+                lock (_gate)
+                {
+                    while ((generation = Interlocked.Read(ref _generation)) == seen && !_disposed) Monitor.Wait(_gate);
+                }
+            }
+            if (_disposed) return;
+            seen = generation;
+            Drain(worker);
+            Interlocked.Decrement(ref _pending);
+        }
+    }
+
+    public void Dispose()
+    {
+        _disposed = true;
+        lock (_gate) Monitor.PulseAll(_gate);
+        foreach (var t in _threads) t.Join();
+    }
+}

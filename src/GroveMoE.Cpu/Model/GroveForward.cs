@@ -1,0 +1,233 @@
+using System.Numerics.Tensors;
+using GroveMoE.Cpu.Kernels;
+using GroveMoE.Cpu.Quantization;
+
+namespace GroveMoE.Cpu.Model;
+
+/// <summary>
+/// The GroveMoE forward pass with its KV cache and every buffer it needs, allocated once. Evaluates a batch of
+/// tokens at the next positions (a whole prompt, or one token while decoding) through the same code.
+/// Not thread-safe: one per conversation; many may share one <see cref="GroveModel"/>.
+/// </summary>
+public sealed class GroveForward : IDisposable
+{
+    private readonly GroveModel _model;
+    private readonly GroveConfig _c;
+    private readonly GroveWeights _w;
+    private readonly WorkerPool _pool;
+    private readonly int _batch;
+    private readonly KvCache _cache;
+    private readonly Rope _rope;
+
+    private readonly float[] _x;
+    private readonly BatchInput _normed;
+    private readonly float[] _q, _k, _v;
+    private readonly BatchInput _attention;
+    private readonly float[] _projected;
+    private readonly float[] _routerLogits;
+    private readonly float[] _cos, _sin;
+    private readonly int[] _identity;
+    private readonly int[] _selected;
+    private readonly float[] _selectedWeights;
+    private readonly int[] _groups;
+    private readonly float[] _groupWeights;
+    private readonly ExpertFamily _routed, _adjugate;
+    private readonly MatMulWork _matmul;
+    private readonly AttentionWork _attentionWork;
+    private float[] _logits = [];
+
+    public GroveForward(GroveModel model, int contextLength, int threads, int batchSize = 64)
+    {
+        _model = model;
+        _c = model.Config;
+        _w = model.Weights;
+        _pool = new WorkerPool(threads);
+        _batch = batchSize;
+        _cache = new KvCache(_c, contextLength);
+        _rope = new Rope(_c.HeadDim, _c.RopeBase);
+
+        int maxColumns = Math.Max(Math.Max(_c.Hidden, _c.QueryDim), Math.Max(_c.ExpertWidth, _c.AdjugateWidth));
+        _x = new float[_batch * _c.Hidden];
+        _normed = new BatchInput(_batch, _c.Hidden);
+        _q = new float[_batch * _c.QueryDim];
+        _k = new float[_batch * _c.KvDim];
+        _v = new float[_batch * _c.KvDim];
+        _attention = new BatchInput(_batch, _c.QueryDim);
+        _projected = new float[_batch * _c.Hidden];
+        _routerLogits = new float[_batch * _c.Experts];
+        _cos = new float[_batch * _rope.Half];
+        _sin = new float[_batch * _rope.Half];
+        _identity = Enumerable.Range(0, _batch * _c.ExpertsUsed).ToArray();
+        _selected = new int[_c.ExpertsUsed];
+        _selectedWeights = new float[_c.ExpertsUsed];
+        _groups = new int[_c.ExpertsUsed];
+        _groupWeights = new float[_c.ExpertsUsed];
+        _routed = new ExpertFamily(_c.Experts, _batch * _c.ExpertsUsed, _c.ExpertWidth, _c.Hidden);
+        _adjugate = new ExpertFamily(_c.Groups, _batch * _c.ExpertsUsed, _c.AdjugateWidth, _c.Hidden);
+        _matmul = new MatMulWork(2 * (_c.Experts + _c.Groups) + 3, maxColumns, _pool.ThreadCount);
+        _attentionWork = new AttentionWork(_c, contextLength, _pool.ThreadCount) { Cache = _cache };
+    }
+
+    public GroveModel Model => _model;
+    public GroveConfig Config => _c;
+    public int ContextLength => _cache.Capacity;
+    public int ThreadCount => _pool.ThreadCount;
+
+    /// <summary>Positions already in the KV cache; the next token evaluated goes at this position.</summary>
+    public int Position { get; private set; }
+
+    public ForwardStats Stats { get; } = new();
+
+    /// <summary>Forgets positions from <paramref name="position"/> on, keeping the cache before it.</summary>
+    public void Rewind(int position) => Position = Math.Clamp(position, 0, Position);
+
+    /// <summary>
+    /// Evaluates <paramref name="tokens"/> at the next positions. <paramref name="logits"/> receives the logits of
+    /// every token (n_tokens × vocab) when <paramref name="allPositions"/>, else those of the last token only.
+    /// </summary>
+    public void Evaluate(ReadOnlySpan<int> tokens, Span<float> logits, bool allPositions = false)
+    {
+        if (tokens.IsEmpty) throw new ArgumentException("no tokens to evaluate");
+        if (Position + tokens.Length > _cache.Capacity)
+            throw new ContextFullException(_cache.Capacity, Position + tokens.Length);
+        foreach (int token in tokens)
+        {
+            if ((uint)token >= (uint)_c.Vocab)
+                throw new ArgumentOutOfRangeException(nameof(tokens), $"token id {token} is outside the vocabulary (0..{_c.Vocab - 1})");
+        }
+        int expected = (allPositions ? tokens.Length : 1) * _c.Vocab;
+        if (logits.Length < expected) throw new ArgumentException($"logits needs {expected} floats");
+
+        for (int start = 0; start < tokens.Length; start += _batch)
+        {
+            int n = Math.Min(_batch, tokens.Length - start);
+            bool last = start + n == tokens.Length;
+            EvaluateChunk(tokens.Slice(start, n));
+            if (allPositions) OutputLogits(n, 0, logits.Slice(start * _c.Vocab, n * _c.Vocab));
+            else if (last) OutputLogits(1, n - 1, logits[.._c.Vocab]);
+        }
+    }
+
+    private void EvaluateChunk(ReadOnlySpan<int> tokens)
+    {
+        int n = tokens.Length;
+        for (int t = 0; t < n; t++)
+            RowCodec.Dequantize(_w.TokenEmbedding.Type, _w.TokenEmbedding.RowBytesSpan(tokens[t]), X(t));
+        for (int t = 0; t < n; t++)
+            _rope.Angles(Position + t, _cos.AsSpan(t * _rope.Half, _rope.Half), _sin.AsSpan(t * _rope.Half, _rope.Half));
+
+        for (int l = 0; l < _c.Layers; l++)
+        {
+            var layer = _w.Layers[l];
+            Attention(l, layer, n);
+            MixtureOfExperts(layer, n);
+        }
+        Position += n;
+        Stats.TokensEvaluated += n;
+    }
+
+    private void Attention(int l, LayerWeights layer, int n)
+    {
+        int hd = _c.HeadDim;
+        NormRows(layer.AttnNorm, n);
+        _matmul.Add(layer.Q, _normed, _identity, 0, n, _q, 0, _c.QueryDim);
+        _matmul.Add(layer.K, _normed, _identity, 0, n, _k, 0, _c.KvDim);
+        _matmul.Add(layer.V, _normed, _identity, 0, n, _v, 0, _c.KvDim);
+        _matmul.Run(_pool);
+
+        for (int t = 0; t < n; t++)
+        {
+            var cos = _cos.AsSpan(t * _rope.Half, _rope.Half);
+            var sin = _sin.AsSpan(t * _rope.Half, _rope.Half);
+            for (int h = 0; h < _c.Heads; h++)
+            {
+                var head = _q.AsSpan(t * _c.QueryDim + h * hd, hd);
+                RmsNorm.Apply(head, layer.QNorm, _c.RmsEpsilon, head);
+                Rope.Apply(head, cos, sin);
+            }
+            var key = _cache.Key(l, Position + t);
+            _k.AsSpan(t * _c.KvDim, _c.KvDim).CopyTo(key);
+            for (int h = 0; h < _c.KvHeads; h++)
+            {
+                var head = key.Slice(h * hd, hd);
+                RmsNorm.Apply(head, layer.KNorm, _c.RmsEpsilon, head);
+                Rope.Apply(head, cos, sin);
+            }
+            _v.AsSpan(t * _c.KvDim, _c.KvDim).CopyTo(_cache.Value(l, Position + t));
+        }
+
+        _attention.Reshape(n, _c.QueryDim);
+        _attentionWork.Layer = l;
+        _attentionWork.StartPosition = Position;
+        _attentionWork.Queries = _q;
+        _attentionWork.Output = _attention;
+        _pool.Run(_attentionWork, n * _c.Heads);
+        for (int t = 0; t < n; t++) _attention.SetRow(t);
+
+        _matmul.Add(layer.O, _attention, _identity, 0, n, _projected, 0, _c.Hidden);
+        _matmul.Run(_pool);
+        TensorPrimitives.Add(_x.AsSpan(0, n * _c.Hidden), _projected.AsSpan(0, n * _c.Hidden), _x.AsSpan(0, n * _c.Hidden));
+    }
+
+    private void MixtureOfExperts(LayerWeights layer, int n)
+    {
+        NormRows(layer.FfnNorm, n);
+        _matmul.Add(layer.Router, _normed, _identity, 0, n, _routerLogits, 0, _c.Experts);
+        _matmul.Run(_pool);
+
+        _routed.Plan.Clear();
+        _adjugate.Plan.Clear();
+        for (int t = 0; t < n; t++)
+        {
+            ExpertRouter.Select(_routerLogits.AsSpan(t * _c.Experts, _c.Experts), _selected, _selectedWeights);
+            for (int i = 0; i < _selected.Length; i++) _routed.Plan.Add(t, _selected[i], _selectedWeights[i]);
+            int groups = ExpertRouter.Groups(_selected, _selectedWeights, _c.ExpertsPerGroup, _groups, _groupWeights);
+            for (int i = 0; i < groups; i++) _adjugate.Plan.Add(t, _groups[i], _c.GroupScale * _groupWeights[i]);
+            Stats.AdjugateRuns += groups;
+        }
+        Stats.LayerTokens += n;
+        _routed.Plan.Build();
+        _adjugate.Plan.Build();
+
+        // Gate and up of every active expert in one dispatch, then down of every active expert in another.
+        _routed.AddGateUp(_matmul, layer.Experts, _normed);
+        _adjugate.AddGateUp(_matmul, layer.Adjugates, _normed);
+        _matmul.Run(_pool);
+        _routed.Activate();
+        _adjugate.Activate();
+        _routed.AddDown(_matmul, layer.Experts, _identity);
+        _adjugate.AddDown(_matmul, layer.Adjugates, _identity);
+        _matmul.Run(_pool);
+
+        _routed.AccumulateInto(_x, _c.Hidden);
+        _adjugate.AccumulateInto(_x, _c.Hidden);
+    }
+
+    private void OutputLogits(int rows, int firstRow, Span<float> destination)
+    {
+        if (_logits.Length < rows * _c.Vocab) _logits = new float[rows * _c.Vocab];
+        _normed.Reshape(rows, _c.Hidden);
+        for (int r = 0; r < rows; r++)
+        {
+            RmsNorm.Apply(X(firstRow + r), _w.OutputNorm, _c.RmsEpsilon, _normed.Row(r));
+            _normed.SetRow(r);
+        }
+        _matmul.Add(_w.Output, _normed, _identity, 0, rows, _logits, 0, _c.Vocab);
+        _matmul.Run(_pool);
+        _logits.AsSpan(0, rows * _c.Vocab).CopyTo(destination);
+    }
+
+    private void NormRows(float[] weight, int n)
+    {
+        _normed.Reshape(n, _c.Hidden);
+        for (int t = 0; t < n; t++)
+        {
+            RmsNorm.Apply(X(t), weight, _c.RmsEpsilon, _normed.Row(t));
+            _normed.SetRow(t);
+        }
+    }
+
+    private Span<float> X(int t) => _x.AsSpan(t * _c.Hidden, _c.Hidden);
+
+    public void Dispose() => _pool.Dispose();
+}

@@ -1,0 +1,101 @@
+using GroveMoE.Cpu.Gguf;
+using GroveMoE.Cpu.Kernels;
+using GroveMoE.Cpu.Quantization;
+
+namespace GroveMoE.Cpu.Model;
+
+/// <summary>One SwiGLU expert stack: gate and up {hidden → width}, down {width → hidden}, one matrix each per expert.</summary>
+public sealed class ExpertStack(GgufTensor gate, GgufTensor up, GgufTensor down, int count)
+{
+    public int Count { get; } = count;
+    public WeightMatrix Gate(int expert) => WeightMatrix.Slice(gate, expert);
+    public WeightMatrix Up(int expert) => WeightMatrix.Slice(up, expert);
+    public WeightMatrix Down(int expert) => WeightMatrix.Slice(down, expert);
+    public long ParametersPerExpert => Gate(0).ParameterCount + Up(0).ParameterCount + Down(0).ParameterCount;
+    public long BytesPerExpert => Gate(0).ByteSize + Up(0).ByteSize + Down(0).ByteSize;
+}
+
+/// <summary>The weights of one transformer block.</summary>
+public sealed class LayerWeights
+{
+    public required float[] AttnNorm { get; init; }
+    public required WeightMatrix Q { get; init; }
+    public required WeightMatrix K { get; init; }
+    public required WeightMatrix V { get; init; }
+    public required WeightMatrix O { get; init; }
+    public required float[] QNorm { get; init; }
+    public required float[] KNorm { get; init; }
+    public required float[] FfnNorm { get; init; }
+    public required WeightMatrix Router { get; init; }
+    public required ExpertStack Experts { get; init; }
+    public required ExpertStack Adjugates { get; init; }
+}
+
+/// <summary>All GroveMoE weights bound by name from a GGUF file, shapes checked against the config.</summary>
+public sealed class GroveWeights
+{
+    public required WeightMatrix TokenEmbedding { get; init; }
+    public required float[] OutputNorm { get; init; }
+    public required WeightMatrix Output { get; init; }
+    public required LayerWeights[] Layers { get; init; }
+
+    public static GroveWeights Bind(GgufFile file, GroveConfig c)
+    {
+        var binder = new Binder(file);
+        var layers = new LayerWeights[c.Layers];
+        for (int l = 0; l < c.Layers; l++)
+        {
+            layers[l] = new LayerWeights
+            {
+                AttnNorm = binder.Vector(TensorNames.AttnNorm(l), c.Hidden),
+                Q = binder.Matrix(TensorNames.AttnQ(l), c.Hidden, c.QueryDim),
+                K = binder.Matrix(TensorNames.AttnK(l), c.Hidden, c.KvDim),
+                V = binder.Matrix(TensorNames.AttnV(l), c.Hidden, c.KvDim),
+                O = binder.Matrix(TensorNames.AttnOutput(l), c.QueryDim, c.Hidden),
+                QNorm = binder.Vector(TensorNames.AttnQNorm(l), c.HeadDim),
+                KNorm = binder.Vector(TensorNames.AttnKNorm(l), c.HeadDim),
+                FfnNorm = binder.Vector(TensorNames.FfnNorm(l), c.Hidden),
+                Router = binder.Matrix(TensorNames.Router(l), c.Hidden, c.Experts),
+                Experts = binder.Experts(TensorNames.GateExperts(l), TensorNames.UpExperts(l), TensorNames.DownExperts(l),
+                    c.Hidden, c.ExpertWidth, c.Experts),
+                Adjugates = binder.Experts(TensorNames.GateAdjugates(l), TensorNames.UpAdjugates(l), TensorNames.DownAdjugates(l),
+                    c.Hidden, c.AdjugateWidth, c.Groups),
+            };
+        }
+        var embedding = binder.Matrix(TensorNames.TokenEmbedding, c.Hidden, c.Vocab);
+        return new GroveWeights
+        {
+            TokenEmbedding = embedding,
+            OutputNorm = binder.Vector(TensorNames.OutputNorm, c.Hidden),
+            Output = file.HasTensor(TensorNames.Output) ? binder.Matrix(TensorNames.Output, c.Hidden, c.Vocab) : embedding,
+            Layers = layers,
+        };
+    }
+
+    private sealed class Binder(GgufFile file)
+    {
+        private GgufTensor Get(string name, params long[] shape)
+        {
+            var t = file.TryTensor(name) ?? throw new ModelFormatException($"missing tensor '{name}'");
+            if (!t.Dimensions.SequenceEqual(shape))
+                throw new ModelFormatException($"tensor '{name}' has shape {t.Info.ShapeText}, expected {{{string.Join(", ", shape)}}}");
+            if (!GgmlTypeInfo.IsSupported(t.Type))
+                throw new ModelFormatException($"tensor '{name}' is {t.Type}; this runtime supports F32, F16, BF16, Q8_0 and Q4_0");
+            return t;
+        }
+
+        public WeightMatrix Matrix(string name, int columns, int rows) => WeightMatrix.From(Get(name, columns, rows));
+
+        /// <summary>Small vectors (norm weights) are converted to float once; they are kilobytes, not weights that matter.</summary>
+        public float[] Vector(string name, int length)
+        {
+            var t = Get(name, length);
+            var values = new float[length];
+            RowCodec.Dequantize(t.Type, t.Bytes, values);
+            return values;
+        }
+
+        public ExpertStack Experts(string gate, string up, string down, int hidden, int width, int count) => new(
+            Get(gate, hidden, width, count), Get(up, hidden, width, count), Get(down, width, hidden, count), count);
+    }
+}

@@ -1,0 +1,37 @@
+namespace GroveMoE.Cpu.Model;
+
+/// <summary>NeoX-style rotary position embedding: element i rotates with element i + d/2 by pos * base^(-2i/d).</summary>
+public sealed class Rope
+{
+    private readonly float[] _inverseFrequencies;
+
+    public Rope(int headDim, float theta)
+    {
+        _inverseFrequencies = new float[headDim / 2];
+        for (int i = 0; i < _inverseFrequencies.Length; i++)
+            _inverseFrequencies[i] = (float)Math.Pow(theta, -2.0 * i / headDim);
+    }
+
+    public int Half => _inverseFrequencies.Length;
+
+    /// <summary>Fills the cos/sin table of one position (Half entries each).</summary>
+    public void Angles(int position, Span<float> cos, Span<float> sin)
+    {
+        for (int i = 0; i < _inverseFrequencies.Length; i++)
+        {
+            (sin[i], cos[i]) = MathF.SinCos(position * _inverseFrequencies[i]);
+        }
+    }
+
+    /// <summary>Rotates one head vector in place with a position's table from <see cref="Angles"/>.</summary>
+    public static void Apply(Span<float> head, ReadOnlySpan<float> cos, ReadOnlySpan<float> sin)
+    {
+        int half = cos.Length;
+        for (int i = 0; i < half; i++)
+        {
+            float x0 = head[i], x1 = head[i + half];
+            head[i] = x0 * cos[i] - x1 * sin[i];
+            head[i + half] = x0 * sin[i] + x1 * cos[i];
+        }
+    }
+}
