@@ -1,0 +1,23 @@
+using GroveMoE.Cpu.Gguf;
+using GroveMoE.Cpu.Quantization;
+
+namespace GroveMoE.Cpu.Model.Synthetic;
+
+/// <summary>
+/// What a synthetic GroveMoE file holds: real hyperparameters, random weights from <see cref="Seed"/>.
+/// Norms and the router stay F32, as llama.cpp's converter keeps them.
+/// </summary>
+public sealed record SyntheticModelOptions(GroveConfig Config, GgmlType WeightType, ulong Seed = 1)
+{
+    /// <summary>Type of the routed and adjugate expert tensors; <see cref="WeightType"/> when null.</summary>
+    public GgmlType? ExpertType { get; init; }
+
+    /// <summary>Extra metadata written as is (tokenizer keys, chat template).</summary>
+    public GgufMetadata? ExtraMetadata { get; init; }
+
+    /// <summary>Writes no <c>output.weight</c>, so the output projection is tied to the token embedding.</summary>
+    public bool TiedEmbeddings { get; init; }
+
+    /// <summary>Multiplies the router weights' spread: larger makes routing more decisive.</summary>
+    public float RouterScale { get; init; } = 4f;
+}
