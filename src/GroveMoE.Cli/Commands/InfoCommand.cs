@@ -1,0 +1,54 @@
+using System.CommandLine;
+using GroveMoE.Cli.Output;
+using GroveMoE.Cpu.Model;
+using Spectre.Console;
+
+namespace GroveMoE.Cli.Commands;
+
+/// <summary><c>grove info</c>: what a GroveMoE file holds and what decoding it costs.</summary>
+internal static class InfoCommand
+{
+    public static Command Create()
+    {
+        var model = ModelOptions.RequiredModel();
+        var command = new Command("info", "Show a model's architecture, hyperparameters, tensors and cost per token") { model };
+        command.SetAction(parse => Run(parse.GetRequiredValue(model)));
+        return command;
+    }
+
+    private static int Run(FileInfo modelFile)
+    {
+        using var model = GroveModel.Load(modelFile.FullName);
+        var c = model.Config;
+        var m = model.File.Metadata;
+
+        var hyper = new Table().AddColumns("property", "value").HideHeaders().Border(TableBorder.Rounded);
+        hyper.Title = new TableTitle($"{Markup.Escape(modelFile.Name)}");
+        hyper.AddRow("architecture", GroveConfig.Architecture);
+        hyper.AddRow("name", Markup.Escape(m.GetStringOrNull("general.name") ?? "-"));
+        hyper.AddRow("file size", Units.Bytes(model.File.FileSize));
+        hyper.AddRow("layers", $"{c.Layers}");
+        hyper.AddRow("hidden size", $"{c.Hidden}");
+        hyper.AddRow("attention", $"{c.Heads} query heads, {c.KvHeads} KV heads, head dim {c.HeadDim}");
+        hyper.AddRow("RoPE base / RMS eps", $"{c.RopeBase:G} / {c.RmsEpsilon:G}");
+        hyper.AddRow("training context", $"{c.ContextLength}");
+        hyper.AddRow("routed experts", $"{c.Experts} (width {c.ExpertWidth}), {c.ExpertsUsed} per token");
+        hyper.AddRow("adjugate experts", $"{c.Groups} (width {c.AdjugateWidth}), one per {c.ExpertsPerGroup} experts, scale {c.GroupScale:G}");
+        hyper.AddRow("vocabulary", $"{c.Vocab}");
+        int fewest = Math.Max(1, (int)Math.Ceiling(c.ExpertsUsed / (double)c.ExpertsPerGroup));
+        int most = Math.Min(c.ExpertsUsed, c.Groups);
+        hyper.AddRow("active parameters / token", $"{Units.Count(model.ActiveParameters(fewest))} .. {Units.Count(model.ActiveParameters(most))} ({fewest}..{most} adjugate experts)");
+        hyper.AddRow("bytes read / decoded token", $"{Units.Bytes(model.BytesPerToken(fewest))} .. {Units.Bytes(model.BytesPerToken(most))}");
+        AnsiConsole.Write(hyper);
+
+        var tensors = new Table().AddColumns("type", "tensors", "elements", "bytes").Border(TableBorder.Rounded);
+        tensors.Title = new TableTitle($"{model.File.TensorInfos.Count} tensors");
+        foreach (var group in model.File.TensorInfos.GroupBy(t => t.Type).OrderByDescending(g => g.Sum(t => t.ByteSize)))
+        {
+            tensors.AddRow($"{group.Key}", $"{group.Count()}",
+                Units.Count(group.Sum(t => t.Dimensions.Aggregate(1L, (a, d) => a * d))), Units.Bytes(group.Sum(t => t.ByteSize)));
+        }
+        AnsiConsole.Write(tensors);
+        return 0;
+    }
+}

@@ -1,0 +1,72 @@
+using System.CommandLine;
+using GroveMoE.Cli.Output;
+using GroveMoE.Cpu.CommandLine;
+using GroveMoE.Cpu.Model;
+
+namespace GroveMoE.Cli.Commands;
+
+/// <summary><c>grove logits</c>: evaluates a token list as one prompt and writes every position's logits.</summary>
+internal static class LogitsCommand
+{
+    public static Command Create()
+    {
+        var model = ModelOptions.RequiredModel();
+        var threads = ModelOptions.Threads();
+        var tokens = new Option<string>("--tokens") { Description = "comma-separated token ids", Required = true };
+        var output = new Option<FileInfo?>("--out", "-o") { Description = "write float32 logits (n_tokens, n_vocab) as .npy" };
+        var command = new Command("logits", "Evaluate tokens as one prompt; print the top-5 logits per position or save them all")
+        {
+            model, threads, tokens, output,
+        };
+        command.SetAction(parse => Run(
+            parse.GetRequiredValue(model), parse.GetValue(threads), parse.GetRequiredValue(tokens), parse.GetValue(output)));
+        return command;
+    }
+
+    private static int Run(FileInfo modelFile, int threads, string tokenList, FileInfo? output)
+    {
+        int[] tokens = ParseTokens(tokenList);
+        using var model = GroveModel.Load(modelFile.FullName);
+        using var forward = new GroveForward(model, Math.Max(tokens.Length, 1), threads);
+        int vocab = model.Config.Vocab;
+        var logits = new float[tokens.Length * vocab];
+        forward.Evaluate(tokens, logits, allPositions: true);
+
+        if (output is not null)
+        {
+            NpyWriter.WriteFloat32(output.FullName, logits, tokens.Length, vocab);
+            Console.Error.WriteLine($"wrote {tokens.Length} x {vocab} logits to {output.FullName}");
+            return 0;
+        }
+        for (int t = 0; t < tokens.Length; t++)
+        {
+            var row = new ArraySegment<float>(logits, t * vocab, vocab);
+            var top = TopK(row, 5).Select(i => $"{i}:{row[i]:F4}");
+            Console.WriteLine($"{t}\t{tokens[t]}\t{string.Join(' ', top)}");
+        }
+        return 0;
+    }
+
+    internal static int[] ParseTokens(string list)
+    {
+        var parts = list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        if (parts.Length == 0) throw new UserInputException("--tokens needs at least one token id");
+        return parts.Select(p => int.TryParse(p, out int id) && id >= 0
+            ? id
+            : throw new UserInputException($"--tokens: '{p}' is not a token id")).ToArray();
+    }
+
+    private static List<int> TopK(ArraySegment<float> row, int k)
+    {
+        var best = new List<int>(k + 1);
+        for (int i = 0; i < row.Count; i++)
+        {
+            int at = best.Count;
+            while (at > 0 && row[best[at - 1]] < row[i]) at--;
+            if (at >= k) continue;
+            best.Insert(at, i);
+            if (best.Count > k) best.RemoveAt(k);
+        }
+        return best;
+    }
+}

@@ -1,0 +1,10 @@
+using System.CommandLine;
+using GroveMoE.Cli.Commands;
+using GroveMoE.Cpu.CommandLine;
+
+var root = new RootCommand("grove: run GroveMoE language models on the CPU")
+{
+    LogitsCommand.Create(),
+    InfoCommand.Create(),
+};
+return CommandLineApp.Run(root, args);
