@@ -7,5 +7,7 @@ var root = new RootCommand("grove: run GroveMoE language models on the CPU")
     LogitsCommand.Create(),
     InfoCommand.Create(),
     BenchCommand.Create(),
+    RunCommand.Create(),
+    ChatCommand.Create(),
 };
 return CommandLineApp.Run(root, args);
