@@ -9,5 +9,6 @@ var root = new RootCommand("grove: run GroveMoE language models on the CPU")
     BenchCommand.Create(),
     RunCommand.Create(),
     ChatCommand.Create(),
+    PerplexityCommand.Create(),
 };
 return CommandLineApp.Run(root, args);
