@@ -15,15 +15,24 @@ public static class SyntheticCheckpointWriter
     public const long DefaultShardBytes = 4L << 30;
     private const int SlabValues = 1 << 22;
 
-    /// <summary>Tokenizer files copied into the checkpoint as they are.</summary>
-    public sealed record TokenizerFiles(string TokenizerJson, string? TokenizerConfigJson);
+    /// <summary>
+    /// Tokenizer files copied into the checkpoint as they are; <paramref name="ModelConfigJson"/>'s keys
+    /// (special token ids, say) are added to config.json.
+    /// </summary>
+    public sealed record TokenizerFiles(string TokenizerJson, string? TokenizerConfigJson, string? ModelConfigJson = null);
 
     public static void Write(string directory, SyntheticModelOptions o, TokenizerFiles? tokenizer = null,
         long maxShardBytes = DefaultShardBytes, IProgress<long>? progress = null)
     {
         Directory.CreateDirectory(directory);
         var config = new HfModelConfig(o.Config, o.TiedEmbeddings, o.Config.ExpertWidth);
-        File.WriteAllText(Path.Combine(directory, HfModelConfig.FileName), config.ToJson());
+        var configJson = (JsonObject)JsonNode.Parse(config.ToJson())!;
+        if (tokenizer?.ModelConfigJson is { } extra)
+        {
+            foreach (var (key, value) in (JsonObject)JsonNode.Parse(extra)!) configJson[key] = value?.DeepClone();
+        }
+        File.WriteAllText(Path.Combine(directory, HfModelConfig.FileName),
+            configJson.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true }));
         if (tokenizer is not null)
         {
             File.WriteAllText(Path.Combine(directory, "tokenizer.json"), tokenizer.TokenizerJson);
