@@ -1,6 +1,7 @@
 using System.CommandLine;
 using GroveMoE.Cpu.CommandLine;
 using GroveMoE.Cpu.Generation;
+using GroveMoE.Cpu.Model;
 
 namespace GroveMoE.Cli.Commands;
 
@@ -30,11 +31,17 @@ internal static class ModelOptions
         DefaultValueFactory = _ => 4096,
     };
 
-    public static SessionOptions Session(ParseResult parse, Option<int> threads, Option<int> context)
+    public static Option<KvCacheType> KvCache() => new("--kv-type")
+    {
+        Description = "KV cache element type: F16 (half the memory) or F32",
+        DefaultValueFactory = _ => KvCacheType.F16,
+    };
+
+    public static SessionOptions Session(ParseResult parse, Option<int> threads, Option<int> context, Option<KvCacheType> kvCache)
     {
         int t = parse.GetValue(threads), c = parse.GetValue(context);
         if (t < 1) throw new UserInputException("--threads must be at least 1");
         if (c < 16) throw new UserInputException("--ctx must be at least 16");
-        return new SessionOptions { Threads = t, ContextLength = c };
+        return new SessionOptions { Threads = t, ContextLength = c, KvCacheType = parse.GetValue(kvCache) };
     }
 }

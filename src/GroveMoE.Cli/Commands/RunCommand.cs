@@ -13,6 +13,7 @@ internal static class RunCommand
         var model = ModelOptions.OptionalModel();
         var threads = ModelOptions.Threads();
         var context = ModelOptions.Context();
+        var kvCache = ModelOptions.KvCache();
         var prompt = new Option<string>("--prompt", "-p") { Description = "the prompt", Required = true };
         var maxTokens = new Option<int>("--n-predict", "-n") { Description = "most tokens to generate", DefaultValueFactory = _ => 256 };
         var system = ChatCommand.SystemOption();
@@ -20,12 +21,12 @@ internal static class RunCommand
         var raw = new Option<bool>("--raw") { Description = "send the prompt as is, without the chat template" };
         var verbose = new Option<bool>("--verbose", "-v") { Description = "print speed and expert statistics to stderr" };
         var sampling = new SamplingOptions();
-        var command = new Command("run", "Answer one prompt and exit") { model, threads, context, prompt, maxTokens, system, noThink, raw, verbose };
+        var command = new Command("run", "Answer one prompt and exit") { model, threads, context, kvCache, prompt, maxTokens, system, noThink, raw, verbose };
         sampling.AddTo(command);
         command.SetAction(async (parse, cancel) =>
         {
             using var loaded = LoadedModel.Open(parse.GetValue(model));
-            using var session = new InferenceSession(loaded.Model, loaded.Tokenizer, ModelOptions.Session(parse, threads, context));
+            using var session = new InferenceSession(loaded.Model, loaded.Tokenizer, ModelOptions.Session(parse, threads, context, kvCache));
             var generation = new GenerationOptions { MaxTokens = parse.GetValue(maxTokens), Sampler = sampling.Read(parse) };
             string text = parse.GetRequiredValue(prompt);
             var tokens = parse.GetValue(raw)

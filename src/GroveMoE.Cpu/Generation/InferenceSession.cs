@@ -23,7 +23,7 @@ public sealed class InferenceSession : IDisposable
         options ??= new SessionOptions();
         _model = model;
         _tokenizer = tokenizer;
-        _forward = new GroveForward(model, options.ContextLength, options.Threads, options.BatchSize);
+        _forward = new GroveForward(model, options.ContextLength, options.Threads, options.BatchSize, options.KvCacheType);
         _logits = new float[model.Config.Vocab];
     }
 

@@ -9,4 +9,7 @@ public sealed record SessionOptions
 
     /// <summary>Prompt tokens evaluated per forward call; larger batches read the weights fewer times.</summary>
     public int BatchSize { get; init; } = 64;
+
+    /// <summary>F16 (the default, as in llama.cpp) halves the cache's memory; F32 keeps keys and values exact.</summary>
+    public Model.KvCacheType KvCacheType { get; init; } = Model.KvCacheType.F16;
 }

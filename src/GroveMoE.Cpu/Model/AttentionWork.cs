@@ -10,6 +10,7 @@ namespace GroveMoE.Cpu.Model;
 internal sealed class AttentionWork(GroveConfig config, int capacity, int threads) : IParallelWork
 {
     private readonly float[][] _scores = Enumerable.Range(0, threads).Select(_ => new float[capacity]).ToArray();
+    private readonly float[][] _rows = Enumerable.Range(0, threads).Select(_ => new float[config.HeadDim]).ToArray();
     private readonly float _scale = 1f / MathF.Sqrt(config.HeadDim);
     private readonly int _queriesPerKv = config.Heads / config.KvHeads;
 
@@ -23,23 +24,21 @@ internal sealed class AttentionWork(GroveConfig config, int capacity, int thread
     {
         int hd = config.HeadDim;
         var scores = _scores[worker];
+        var row = _rows[worker].AsSpan();
         for (int item = start; item < end; item++)
         {
             int t = item / config.Heads, head = item % config.Heads;
             int kvOffset = head / _queriesPerKv * hd;
             int positions = StartPosition + t + 1;
             var q = Queries.AsSpan(t * config.QueryDim + head * hd, hd);
-            var keys = Cache.Keys(Layer, positions);
-            var values = Cache.Values(Layer, positions);
-            int stride = Cache.RowLength;
             for (int j = 0; j < positions; j++)
-                scores[j] = TensorPrimitives.Dot(q, keys.Slice(j * stride + kvOffset, hd)) * _scale;
+                scores[j] = TensorPrimitives.Dot(q, Cache.Key(Layer, j, kvOffset, row)) * _scale;
             var weights = scores.AsSpan(0, positions);
             TensorPrimitives.SoftMax(weights, weights);
             var output = Output.Row(t).Slice(head * hd, hd);
             output.Clear();
             for (int j = 0; j < positions; j++)
-                TensorPrimitives.MultiplyAdd(values.Slice(j * stride + kvOffset, hd), weights[j], output, output);
+                TensorPrimitives.MultiplyAdd(Cache.Value(Layer, j, kvOffset, row), weights[j], output, output);
         }
     }
 }

@@ -36,14 +36,14 @@ public sealed class GroveForward : IDisposable
     private readonly AttentionWork _attentionWork;
     private float[] _logits = [];
 
-    public GroveForward(GroveModel model, int contextLength, int threads, int batchSize = 64)
+    public GroveForward(GroveModel model, int contextLength, int threads, int batchSize = 64, KvCacheType kvCacheType = KvCacheType.F32)
     {
         _model = model;
         _c = model.Config;
         _w = model.Weights;
         _pool = new WorkerPool(threads);
         _batch = batchSize;
-        _cache = new KvCache(_c, contextLength);
+        _cache = new KvCache(_c, contextLength, kvCacheType);
         _rope = new Rope(_c.HeadDim, _c.RopeBase);
 
         int maxColumns = Math.Max(Math.Max(_c.Hidden, _c.QueryDim), Math.Max(_c.ExpertWidth, _c.AdjugateWidth));
@@ -71,6 +71,7 @@ public sealed class GroveForward : IDisposable
     public GroveModel Model => _model;
     public GroveConfig Config => _c;
     public int ContextLength => _cache.Capacity;
+    public KvCache Cache => _cache;
     public int ThreadCount => _pool.ThreadCount;
 
     /// <summary>Positions already in the KV cache; the next token evaluated goes at this position.</summary>
@@ -145,15 +146,14 @@ public sealed class GroveForward : IDisposable
                 RmsNorm.Apply(head, layer.QNorm, _c.RmsEpsilon, head);
                 Rope.Apply(head, cos, sin);
             }
-            var key = _cache.Key(l, Position + t);
-            _k.AsSpan(t * _c.KvDim, _c.KvDim).CopyTo(key);
+            var key = _k.AsSpan(t * _c.KvDim, _c.KvDim);
             for (int h = 0; h < _c.KvHeads; h++)
             {
                 var head = key.Slice(h * hd, hd);
                 RmsNorm.Apply(head, layer.KNorm, _c.RmsEpsilon, head);
                 Rope.Apply(head, cos, sin);
             }
-            _v.AsSpan(t * _c.KvDim, _c.KvDim).CopyTo(_cache.Value(l, Position + t));
+            _cache.Store(l, Position + t, key, _v.AsSpan(t * _c.KvDim, _c.KvDim));
         }
 
         _attention.Reshape(n, _c.QueryDim);

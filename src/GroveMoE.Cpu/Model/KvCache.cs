@@ -1,30 +1,65 @@
+using System.Numerics.Tensors;
+
 namespace GroveMoE.Cpu.Model;
 
-/// <summary>Keys and values of every layer for up to <see cref="Capacity"/> positions, float32, row per position.</summary>
+/// <summary>Keys and values of every layer for up to <see cref="Capacity"/> positions, a row per position.</summary>
 public sealed class KvCache
 {
-    private readonly float[][] _keys;
-    private readonly float[][] _values;
+    private readonly float[][] _keys = [], _values = [];
+    private readonly Half[][] _halfKeys = [], _halfValues = [];
 
-    public KvCache(GroveConfig config, int capacity)
+    public KvCache(GroveConfig config, int capacity, KvCacheType type = KvCacheType.F32)
     {
         Capacity = capacity;
         RowLength = config.KvDim;
-        _keys = new float[config.Layers][];
-        _values = new float[config.Layers][];
-        for (int l = 0; l < config.Layers; l++)
+        Type = type;
+        long length = (long)capacity * RowLength;
+        if (type == KvCacheType.F32)
         {
-            _keys[l] = new float[(long)capacity * RowLength];
-            _values[l] = new float[(long)capacity * RowLength];
+            _keys = Enumerable.Range(0, config.Layers).Select(_ => new float[length]).ToArray();
+            _values = Enumerable.Range(0, config.Layers).Select(_ => new float[length]).ToArray();
         }
+        else
+        {
+            _halfKeys = Enumerable.Range(0, config.Layers).Select(_ => new Half[length]).ToArray();
+            _halfValues = Enumerable.Range(0, config.Layers).Select(_ => new Half[length]).ToArray();
+        }
+        ByteSize = 2L * config.Layers * length * (type == KvCacheType.F32 ? sizeof(float) : 2);
     }
 
     public int Capacity { get; }
     public int RowLength { get; }
-    public long ByteSize => 2L * _keys.Length * Capacity * RowLength * sizeof(float);
+    public KvCacheType Type { get; }
+    public long ByteSize { get; }
 
-    public Span<float> Key(int layer, int position) => _keys[layer].AsSpan(position * RowLength, RowLength);
-    public Span<float> Value(int layer, int position) => _values[layer].AsSpan(position * RowLength, RowLength);
-    public ReadOnlySpan<float> Keys(int layer, int positions) => _keys[layer].AsSpan(0, positions * RowLength);
-    public ReadOnlySpan<float> Values(int layer, int positions) => _values[layer].AsSpan(0, positions * RowLength);
+    public void Store(int layer, int position, ReadOnlySpan<float> key, ReadOnlySpan<float> value)
+    {
+        int at = position * RowLength;
+        if (Type == KvCacheType.F32)
+        {
+            key.CopyTo(_keys[layer].AsSpan(at, RowLength));
+            value.CopyTo(_values[layer].AsSpan(at, RowLength));
+        }
+        else
+        {
+            TensorPrimitives.ConvertToHalf(key, _halfKeys[layer].AsSpan(at, RowLength));
+            TensorPrimitives.ConvertToHalf(value, _halfValues[layer].AsSpan(at, RowLength));
+        }
+    }
+
+    /// <summary>One head's slice of a cached key; F16 entries are widened into <paramref name="scratch"/>.</summary>
+    public ReadOnlySpan<float> Key(int layer, int position, int offset, Span<float> scratch) =>
+        Row(_keys, _halfKeys, layer, position, offset, scratch);
+
+    /// <summary>One head's slice of a cached value; F16 entries are widened into <paramref name="scratch"/>.</summary>
+    public ReadOnlySpan<float> Value(int layer, int position, int offset, Span<float> scratch) =>
+        Row(_values, _halfValues, layer, position, offset, scratch);
+
+    private ReadOnlySpan<float> Row(float[][] full, Half[][] half, int layer, int position, int offset, Span<float> scratch)
+    {
+        int at = position * RowLength + offset;
+        if (Type == KvCacheType.F32) return full[layer].AsSpan(at, scratch.Length);
+        TensorPrimitives.ConvertToSingle(half[layer].AsSpan(at, scratch.Length), scratch);
+        return scratch;
+    }
 }

@@ -1,3 +1,5 @@
+using System.Runtime.Intrinsics;
+
 namespace GroveMoE.Cpu.Model;
 
 /// <summary>NeoX-style rotary position embedding: element i rotates with element i + d/2 by pos * base^(-2i/d).</summary>
@@ -26,8 +28,22 @@ public sealed class Rope
     /// <summary>Rotates one head vector in place with a position's table from <see cref="Angles"/>.</summary>
     public static void Apply(Span<float> head, ReadOnlySpan<float> cos, ReadOnlySpan<float> sin)
     {
-        int half = cos.Length;
-        for (int i = 0; i < half; i++)
+        int half = cos.Length, i = 0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            var low = head[..half];
+            var high = head[half..];
+            for (; i + Vector256<float>.Count <= half; i += Vector256<float>.Count)
+            {
+                var x0 = Vector256.Create<float>(low.Slice(i));
+                var x1 = Vector256.Create<float>(high.Slice(i));
+                var c = Vector256.Create(cos.Slice(i));
+                var s = Vector256.Create(sin.Slice(i));
+                (x0 * c - x1 * s).CopyTo(low.Slice(i));
+                (x0 * s + x1 * c).CopyTo(high.Slice(i));
+            }
+        }
+        for (; i < half; i++)
         {
             float x0 = head[i], x1 = head[i + half];
             head[i] = x0 * cos[i] - x1 * sin[i];
