@@ -6,5 +6,6 @@ var root = new RootCommand("grove: run GroveMoE language models on the CPU")
 {
     LogitsCommand.Create(),
     InfoCommand.Create(),
+    BenchCommand.Create(),
 };
 return CommandLineApp.Run(root, args);
