@@ -7,5 +7,6 @@ var root = new RootCommand("grove: run GroveMoE language models on the CPU")
     LogitsCommand.Create(),
     InfoCommand.Create(),
     BenchCommand.Create(),
+    TokenizeCommand.Create(),
 };
 return CommandLineApp.Run(root, args);
