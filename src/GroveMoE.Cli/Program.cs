@@ -7,6 +7,8 @@ var root = new RootCommand("grove: run GroveMoE language models on the CPU")
     LogitsCommand.Create(),
     InfoCommand.Create(),
     BenchCommand.Create(),
+    RunCommand.Create(),
+    ChatCommand.Create(),
     TokenizeCommand.Create(),
 };
 return CommandLineApp.Run(root, args);

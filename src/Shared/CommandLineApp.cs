@@ -20,7 +20,11 @@ internal static class CommandLineApp
         }
         try
         {
-            return parsed.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+            return parsed.Invoke(new InvocationConfiguration
+            {
+                EnableDefaultExceptionHandler = false,
+                ProcessTerminationTimeout = null, // Ctrl-C: commands that can stop early handle it themselves
+            });
         }
         catch (Exception e) when (Describe(e) is { } message)
         {

@@ -3,93 +3,81 @@ using GroveMoE.Cpu.Gguf;
 
 namespace GroveMoE.Cpu.Generation;
 
-public enum ChatTemplateFamily
-{
-    /// <summary>Qwen3's ChatML with &lt;think&gt; reasoning blocks (GroveMoE's template).</summary>
-    Qwen3,
-
-    /// <summary>Plain ChatML: <c>&lt;|im_start|&gt;role\ncontent&lt;|im_end|&gt;\n</c> per turn.</summary>
-    ChatML,
-}
-
 /// <summary>
-/// Renders a conversation into prompt text the way the model's Jinja chat template (tokenizer.chat_template) does,
-/// for the template families GroveMoE uses, without a Jinja engine. Tool calls are not supported.
+/// Qwen3's ChatML prompt format, written out in code: <c>&lt;|im_start|&gt;role\ncontent&lt;|im_end|&gt;\n</c> per
+/// message, then the assistant header. It follows Qwen3's Jinja template (tokenizer_config.json) step for step for
+/// system, user and assistant turns and is tested against that template rendered by jinja2; the GGUF's template is
+/// only used to recognise the family, since a partial Jinja engine would be wrong in quieter ways. Tool calls are
+/// not supported.
 /// </summary>
 public sealed class ChatTemplate
 {
     private const string Start = "<|im_start|>", End = "<|im_end|>";
     private const string ThinkOpen = "<think>", ThinkClose = "</think>";
-    private const string NoThinkSwitch = "/no_think", ThinkSwitch = "/think";
 
-    private ChatTemplate(ChatTemplateFamily family, string? note)
+    private ChatTemplate(bool isQwen3, string? note)
     {
-        Family = family;
+        IsQwen3 = isQwen3;
         Note = note;
     }
 
-    public ChatTemplateFamily Family { get; }
+    /// <summary>False when the model's template is not ChatML; ChatML is used anyway, the closest common format.</summary>
+    public bool IsQwen3 { get; }
 
-    /// <summary>Why the family was chosen when the file's template was not recognised, else null.</summary>
+    /// <summary>Why the model's own template is not the one followed (none, or not ChatML), else null.</summary>
     public string? Note { get; }
 
-    public static ChatTemplate FromMetadata(GgufMetadata metadata) =>
-        Detect(metadata.GetStringOrNull("tokenizer.chat_template"));
+    public static ChatTemplate ForModel(GgufMetadata metadata) => Detect(metadata.GetStringOrNull("tokenizer.chat_template"));
 
-    /// <summary>The family of a Jinja chat template; anything unrecognised falls back to ChatML with a <see cref="Note"/>.</summary>
-    public static ChatTemplate Detect(string? jinjaTemplate)
+    public static ChatTemplate Detect(string? jinjaTemplate) => jinjaTemplate switch
     {
-        if (jinjaTemplate is null)
-            return new(ChatTemplateFamily.ChatML, "the model has no chat template; using ChatML");
-        if (!jinjaTemplate.Contains(Start, StringComparison.Ordinal))
-            return new(ChatTemplateFamily.ChatML, "the model's chat template is not ChatML-based; using ChatML anyway");
-        bool thinks = jinjaTemplate.Contains(ThinkOpen, StringComparison.Ordinal)
-            || jinjaTemplate.Contains("enable_thinking", StringComparison.Ordinal);
-        return new(thinks ? ChatTemplateFamily.Qwen3 : ChatTemplateFamily.ChatML, null);
+        null => new(true, "the model has no chat template; using Qwen3's ChatML"),
+        _ when jinjaTemplate.Contains(Start, StringComparison.Ordinal) => new(true, null),
+        _ => new(false, "the model's chat template is not ChatML; using Qwen3's ChatML anyway"),
+    };
+
+    /// <summary>
+    /// The prompt for the assistant's next answer. Thinking is on unless <paramref name="thinking"/> is false or the
+    /// last user message's latest soft switch is <c>/no_think</c> (see <see cref="ResolveThinking"/>); when off, the
+    /// empty think block Qwen3's template writes for enable_thinking=false is appended. Assistant answers before the
+    /// last user message lose their think blocks, as Qwen3's own template does.
+    /// </summary>
+    public string Render(string? systemPrompt, IReadOnlyList<ChatMessage> messages, bool thinking = true)
+    {
+        var all = string.IsNullOrEmpty(systemPrompt)
+            ? messages
+            : [new ChatMessage(ChatRole.System, systemPrompt), .. messages];
+        var text = new StringBuilder();
+        AppendMessages(text, all);
+        text.Append(Start).Append("assistant\n");
+        if (!ResolveThinking(all, thinking)) text.Append(ThinkOpen).Append("\n\n").Append(ThinkClose).Append("\n\n");
+        return text.ToString();
     }
 
     /// <summary>
-    /// Whether the reply should think: <paramref name="enableThinking"/> unless the last user message holds a
-    /// Qwen3 soft switch, <c>/think</c> or <c>/no_think</c> (the later one wins).
+    /// Whether the answer should think: <paramref name="thinking"/>, unless the last user message holds a Qwen3 soft
+    /// switch, <c>/think</c> or <c>/no_think</c>, in which case the later one decides.
     /// </summary>
-    public static bool ResolveThinking(IReadOnlyList<ChatMessage> messages, bool enableThinking)
+    public static bool ResolveThinking(IReadOnlyList<ChatMessage> messages, bool thinking)
     {
         for (int i = messages.Count - 1; i >= 0; i--)
         {
             if (messages[i].Role != ChatRole.User) continue;
             string content = messages[i].Content;
-            int off = content.LastIndexOf(NoThinkSwitch, StringComparison.Ordinal);
-            int on = content.LastIndexOf(ThinkSwitch, StringComparison.Ordinal);
-            return off < 0 && on < 0 ? enableThinking : on > off;
+            int on = content.LastIndexOf("/think", StringComparison.Ordinal);
+            int off = content.LastIndexOf("/no_think", StringComparison.Ordinal);
+            return on < 0 && off < 0 ? thinking : on > off;
         }
-        return enableThinking;
+        return thinking;
     }
 
-    /// <summary>
-    /// The prompt for the model's next reply: every message, then the assistant header. With thinking off (after
-    /// soft switches) a Qwen3 prompt ends in an empty think block, as Qwen3's template does for enable_thinking=false.
-    /// </summary>
-    public string Render(IReadOnlyList<ChatMessage> messages, bool enableThinking = true)
-    {
-        var prompt = new StringBuilder();
-        if (Family == ChatTemplateFamily.Qwen3) RenderQwen3(messages, prompt);
-        else RenderChatML(messages, prompt);
-        prompt.Append(Start).Append("assistant\n");
-        if (Family == ChatTemplateFamily.Qwen3 && !ResolveThinking(messages, enableThinking))
-            prompt.Append(ThinkOpen).Append("\n\n").Append(ThinkClose).Append("\n\n");
-        return prompt.ToString();
-    }
+    /// <summary>The answer part of an assistant message: what follows its last <c>&lt;/think&gt;</c>, if it has one.</summary>
+    public static string WithoutThinking(string content) => Split(content).Answer;
 
-    private static void RenderChatML(IReadOnlyList<ChatMessage> messages, StringBuilder prompt)
+    private static void AppendMessages(StringBuilder text, IReadOnlyList<ChatMessage> messages)
     {
-        foreach (var message in messages)
-            prompt.Append(Start).Append(message.RoleName).Append('\n').Append(message.Content).Append(End).Append('\n');
-    }
-
-    /// <summary>Qwen3's template (tokenizer_config.json) for system, user and assistant turns, step for step.</summary>
-    private static void RenderQwen3(IReadOnlyList<ChatMessage> messages, StringBuilder prompt)
-    {
-        // The last real user query; assistant turns before it lose their reasoning, later ones keep it.
+        // The last real user query (tool results come back as user turns wrapped in <tool_response>): assistant
+        // turns before it lose their reasoning, later ones keep it.
         int lastQuery = messages.Count - 1;
         for (int i = messages.Count - 1; i >= 0; i--)
         {
@@ -107,26 +95,38 @@ public sealed class ChatTemplate
             var m = messages[i];
             if (m.Role != ChatRole.Assistant)
             {
-                prompt.Append(Start).Append(m.RoleName).Append('\n').Append(m.Content).Append(End).Append('\n');
+                text.Append(Start).Append(m.Role == ChatRole.User ? "user" : "system").Append('\n')
+                    .Append(m.Content).Append(End).Append('\n');
                 continue;
             }
-            string content = m.Content, reasoning = "";
-            int close = content.IndexOf(ThinkClose, StringComparison.Ordinal);
-            if (close >= 0)
-            {
-                // content.split('</think>')[0].rstrip('\n').split('<think>')[-1].lstrip('\n')
-                string before = content[..close].TrimEnd('\n');
-                int open = before.LastIndexOf(ThinkOpen, StringComparison.Ordinal);
-                reasoning = (open >= 0 ? before[(open + ThinkOpen.Length)..] : before).TrimStart('\n');
-                // content.split('</think>')[-1].lstrip('\n')
-                content = content[(content.LastIndexOf(ThinkClose, StringComparison.Ordinal) + ThinkClose.Length)..].TrimStart('\n');
-            }
-            prompt.Append(Start).Append("assistant\n");
+            var (reasoning, answer) = Split(m.Content);
+            text.Append(Start).Append("assistant\n");
             if (i > lastQuery && (i == messages.Count - 1 || reasoning.Length > 0))
-                prompt.Append(ThinkOpen).Append('\n').Append(reasoning.Trim('\n')).Append('\n').Append(ThinkClose).Append("\n\n").Append(content.TrimStart('\n'));
+            {
+                text.Append(ThinkOpen).Append('\n').Append(reasoning.Trim('\n')).Append('\n')
+                    .Append(ThinkClose).Append("\n\n").Append(answer);
+            }
             else
-                prompt.Append(content);
-            prompt.Append(End).Append('\n');
+            {
+                text.Append(answer);
+            }
+            text.Append(End).Append('\n');
         }
+    }
+
+    /// <summary>
+    /// An assistant message's reasoning and answer as Qwen3's template splits them:
+    /// answer = content.split('&lt;/think&gt;')[-1].lstrip('\n'),
+    /// reasoning = content.split('&lt;/think&gt;')[0].rstrip('\n').split('&lt;think&gt;')[-1].lstrip('\n').
+    /// </summary>
+    private static (string Reasoning, string Answer) Split(string content)
+    {
+        int firstClose = content.IndexOf(ThinkClose, StringComparison.Ordinal);
+        if (firstClose < 0) return ("", content);
+        string before = content[..firstClose].TrimEnd('\n');
+        int open = before.LastIndexOf(ThinkOpen, StringComparison.Ordinal);
+        string reasoning = (open >= 0 ? before[(open + ThinkOpen.Length)..] : before).TrimStart('\n');
+        string answer = content[(content.LastIndexOf(ThinkClose, StringComparison.Ordinal) + ThinkClose.Length)..].TrimStart('\n');
+        return (reasoning, answer);
     }
 }

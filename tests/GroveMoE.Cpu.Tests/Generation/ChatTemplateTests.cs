@@ -1,67 +1,95 @@
 using System.Runtime.CompilerServices;
 using System.Text.Json;
 using GroveMoE.Cpu.Generation;
+using GroveMoE.Cpu.Gguf;
 using GroveMoE.Cpu.Tokenization;
 
 namespace GroveMoE.Cpu.Tests.Generation;
 
-public sealed class ChatTemplateTests
+public class ChatTemplateTests
 {
-    private static readonly Lazy<(ChatMessage[] Messages, bool EnableThinking, string Prompt)[]> Reference = new(LoadReference);
+    private static readonly ChatTemplate Template = ChatTemplate.ForModel(new GgufMetadata());
+
+    private static readonly Lazy<(ChatMessage[] Messages, bool Thinking, string Prompt)[]> Reference = new(LoadReference);
 
     private static readonly ChatTemplate Qwen3 = ChatTemplate.Detect(
         JsonDocument.Parse(BuiltInTokenizer.Qwen3TokenizerConfigJson).RootElement.GetProperty("chat_template").GetString());
 
-    public static TheoryData<int> CaseIndices()
+    public static TheoryData<int> ReferenceIndices()
     {
         var data = new TheoryData<int>();
         for (int i = 0; i < Reference.Value.Length; i++) data.Add(i);
         return data;
     }
 
+    /// <summary>Prompts rendered by Qwen3's Jinja template with jinja2 (generate-chat-prompts.py).</summary>
     [Theory]
-    [MemberData(nameof(CaseIndices))]
+    [MemberData(nameof(ReferenceIndices))]
     public void RendersLikeQwen3sJinjaTemplate(int index)
     {
-        var (messages, enableThinking, prompt) = Reference.Value[index];
-        Assert.Equal(prompt, Qwen3.Render(messages, enableThinking));
+        var (messages, thinking, prompt) = Reference.Value[index];
+        Assert.Equal(prompt, Qwen3.Render(null, messages, thinking));
     }
 
     [Fact]
-    public void DetectsTheFamilyFromTheTemplate()
+    public void RendersQwen3ChatMlWithSystemHistoryAndGenerationPrompt()
     {
-        Assert.Equal(ChatTemplateFamily.Qwen3, Qwen3.Family);
-        Assert.Null(Qwen3.Note);
-
-        var chatMl = ChatTemplate.Detect("{% for message in messages %}{{'<|im_start|>' + message['role'] + '\\n' + message['content'] + '<|im_end|>' + '\\n'}}{% endfor %}");
-        Assert.Equal(ChatTemplateFamily.ChatML, chatMl.Family);
-        Assert.Null(chatMl.Note);
-
-        var unknown = ChatTemplate.Detect("{{ bos_token }}[INST] {{ messages[0]['content'] }} [/INST]");
-        Assert.Equal(ChatTemplateFamily.ChatML, unknown.Family);
-        Assert.NotNull(unknown.Note);
-        Assert.NotNull(ChatTemplate.Detect(null).Note);
-    }
-
-    [Fact]
-    public void PlainChatMLNeverAddsAThinkBlock()
-    {
-        var chatMl = ChatTemplate.Detect(null);
-        Assert.Equal("<|im_start|>user\nhi /no_think<|im_end|>\n<|im_start|>assistant\n",
-            chatMl.Render([ChatMessage.User("hi /no_think")], enableThinking: false));
+        var messages = new List<ChatMessage>
+        {
+            new(ChatRole.User, "Hi"),
+            new(ChatRole.Assistant, "<think>\nthe user greets\n</think>\n\nHello!"),
+            new(ChatRole.User, "Sum 2+2"),
+        };
+        string expected = "<|im_start|>system\nBe brief.<|im_end|>\n" +
+            "<|im_start|>user\nHi<|im_end|>\n" +
+            "<|im_start|>assistant\nHello!<|im_end|>\n" +
+            "<|im_start|>user\nSum 2+2<|im_end|>\n" +
+            "<|im_start|>assistant\n";
+        Assert.Equal(expected, Template.Render("Be brief.", messages));
     }
 
     [Theory]
-    [InlineData("plain", true, true)]
-    [InlineData("plain", false, false)]
-    [InlineData("please /no_think", true, false)]
-    [InlineData("please /think", false, true)]
-    [InlineData("/think then /no_think", true, false)]
-    [InlineData("/no_think then /think", false, true)]
-    public void SoftSwitchesInTheLastUserMessageDecide(string lastUser, bool requested, bool expected)
+    [InlineData(true, "question", false)]
+    [InlineData(false, "question", true)]
+    [InlineData(true, "question /no_think", true)]
+    [InlineData(false, "question /think", false)]
+    [InlineData(true, "/think then /no_think", true)]
+    [InlineData(false, "/no_think then /think", false)]
+    public void ThinkingOffAddsTheEmptyThinkBlock(bool thinking, string message, bool emptyBlock)
     {
-        ChatMessage[] messages = [ChatMessage.User("earlier /no_think"), ChatMessage.Assistant("ok"), ChatMessage.User(lastUser)];
-        Assert.Equal(expected, ChatTemplate.ResolveThinking(messages, requested));
+        string prompt = Template.Render(null, [new ChatMessage(ChatRole.User, message)], thinking);
+        Assert.Equal(emptyBlock, prompt.EndsWith("<|im_start|>assistant\n<think>\n\n</think>\n\n", StringComparison.Ordinal));
+        Assert.StartsWith($"<|im_start|>user\n{message}<|im_end|>\n<|im_start|>assistant\n", prompt);
+    }
+
+    [Fact]
+    public void OnlyTheLastUserMessagesSwitchCounts()
+    {
+        ChatMessage[] messages = [new(ChatRole.User, "earlier /no_think"), new(ChatRole.Assistant, "ok"), new(ChatRole.User, "plain")];
+        Assert.True(ChatTemplate.ResolveThinking(messages, true));
+        Assert.False(ChatTemplate.ResolveThinking(messages, false));
+    }
+
+    [Fact]
+    public void RecognisesChatMlAndFlagsOtherTemplates()
+    {
+        var chatMl = new GgufMetadata();
+        chatMl.Set("tokenizer.chat_template", GgufValue.Of("{% for m in messages %}<|im_start|>{{ m.role }}{% endfor %}"));
+        var other = new GgufMetadata();
+        other.Set("tokenizer.chat_template", GgufValue.Of("{{ bos_token }}[INST] {{ m }} [/INST]"));
+        Assert.True(ChatTemplate.ForModel(chatMl).IsQwen3);
+        Assert.Null(ChatTemplate.ForModel(chatMl).Note);
+        Assert.False(ChatTemplate.ForModel(other).IsQwen3);
+        Assert.NotNull(ChatTemplate.ForModel(other).Note);
+        Assert.True(Qwen3.IsQwen3);
+        Assert.Null(Qwen3.Note);
+    }
+
+    [Fact]
+    public void WithoutThinkingKeepsTheAnswer()
+    {
+        Assert.Equal("Hello.", ChatTemplate.WithoutThinking("<think>\nhm\n</think>\n\nHello."));
+        Assert.Equal("no think block", ChatTemplate.WithoutThinking("no think block"));
     }
 
     private static (ChatMessage[], bool, string)[] LoadReference()
