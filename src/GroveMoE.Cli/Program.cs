@@ -4,11 +4,12 @@ using GroveMoE.Cpu.CommandLine;
 
 var root = new RootCommand("grove: run GroveMoE language models on the CPU")
 {
-    LogitsCommand.Create(),
-    InfoCommand.Create(),
-    BenchCommand.Create(),
-    RunCommand.Create(),
     ChatCommand.Create(),
+    RunCommand.Create(),
+    BenchCommand.Create(),
+    LogitsCommand.Create(),
+    TokenizeCommand.Create(),
+    InfoCommand.Create(),
     PerplexityCommand.Create(),
 };
 return CommandLineApp.Run(root, args);

@@ -5,70 +5,128 @@ namespace GroveMoE.Cpu.Generation;
 
 /// <summary>
 /// Qwen3's ChatML prompt format, written out in code: <c>&lt;|im_start|&gt;role\ncontent&lt;|im_end|&gt;\n</c> per
-/// message, then the assistant header. The GGUF's Jinja template is only used to recognise the family; a partial
-/// Jinja engine would be wrong in quieter ways.
+/// message, then the assistant header. It follows Qwen3's Jinja template (tokenizer_config.json) step for step for
+/// system, user and assistant turns and is tested against that template rendered by jinja2; the GGUF's template is
+/// only used to recognise the family, since a partial Jinja engine would be wrong in quieter ways. Tool calls are
+/// not supported.
 /// </summary>
 public sealed class ChatTemplate
 {
+    private const string Start = "<|im_start|>", End = "<|im_end|>";
     private const string ThinkOpen = "<think>", ThinkClose = "</think>";
 
-    private ChatTemplate(bool isQwen3) => IsQwen3 = isQwen3;
+    private ChatTemplate(bool isQwen3, string? note)
+    {
+        IsQwen3 = isQwen3;
+        Note = note;
+    }
 
     /// <summary>False when the model's template is not ChatML; ChatML is used anyway, the closest common format.</summary>
     public bool IsQwen3 { get; }
 
-    public static ChatTemplate ForModel(GgufMetadata metadata)
+    /// <summary>Why the model's own template is not the one followed (none, or not ChatML), else null.</summary>
+    public string? Note { get; }
+
+    public static ChatTemplate ForModel(GgufMetadata metadata) => Detect(metadata.GetStringOrNull("tokenizer.chat_template"));
+
+    public static ChatTemplate Detect(string? jinjaTemplate) => jinjaTemplate switch
     {
-        string? jinja = metadata.GetStringOrNull("tokenizer.chat_template");
-        return new ChatTemplate(jinja is null || jinja.Contains("<|im_start|>", StringComparison.Ordinal));
-    }
+        null => new(true, "the model has no chat template; using Qwen3's ChatML"),
+        _ when jinjaTemplate.Contains(Start, StringComparison.Ordinal) => new(true, null),
+        _ => new(false, "the model's chat template is not ChatML; using Qwen3's ChatML anyway"),
+    };
 
     /// <summary>
     /// The prompt for the assistant's next answer. Thinking is on unless <paramref name="thinking"/> is false or the
-    /// last user message's latest soft switch is <c>/no_think</c>; when off, the empty think block Qwen3 expects is
-    /// appended. Earlier assistant answers lose their think blocks, as Qwen3's own template does.
+    /// last user message's latest soft switch is <c>/no_think</c> (see <see cref="ResolveThinking"/>); when off, the
+    /// empty think block Qwen3's template writes for enable_thinking=false is appended. Assistant answers before the
+    /// last user message lose their think blocks, as Qwen3's own template does.
     /// </summary>
     public string Render(string? systemPrompt, IReadOnlyList<ChatMessage> messages, bool thinking = true)
     {
+        var all = string.IsNullOrEmpty(systemPrompt)
+            ? messages
+            : [new ChatMessage(ChatRole.System, systemPrompt), .. messages];
         var text = new StringBuilder();
-        if (!string.IsNullOrEmpty(systemPrompt)) Append(text, "system", systemPrompt);
-        string? lastUser = null;
-        foreach (var message in messages)
-        {
-            switch (message.Role)
-            {
-                case ChatRole.System:
-                    Append(text, "system", message.Content);
-                    break;
-                case ChatRole.User:
-                    Append(text, "user", message.Content);
-                    lastUser = message.Content;
-                    break;
-                case ChatRole.Assistant:
-                    Append(text, "assistant", WithoutThinking(message.Content));
-                    break;
-            }
-        }
-        text.Append("<|im_start|>assistant\n");
-        if (!ThinkingFor(lastUser, thinking)) text.Append(ThinkOpen).Append("\n\n").Append(ThinkClose).Append("\n\n");
+        AppendMessages(text, all);
+        text.Append(Start).Append("assistant\n");
+        if (!ResolveThinking(all, thinking)) text.Append(ThinkOpen).Append("\n\n").Append(ThinkClose).Append("\n\n");
         return text.ToString();
     }
 
-    /// <summary>The answer part of an assistant message: what follows its think block, if it has one.</summary>
-    public static string WithoutThinking(string content)
+    /// <summary>
+    /// Whether the answer should think: <paramref name="thinking"/>, unless the last user message holds a Qwen3 soft
+    /// switch, <c>/think</c> or <c>/no_think</c>, in which case the later one decides.
+    /// </summary>
+    public static bool ResolveThinking(IReadOnlyList<ChatMessage> messages, bool thinking)
     {
-        int close = content.LastIndexOf(ThinkClose, StringComparison.Ordinal);
-        return close < 0 ? content : content[(close + ThinkClose.Length)..].TrimStart('\n');
+        for (int i = messages.Count - 1; i >= 0; i--)
+        {
+            if (messages[i].Role != ChatRole.User) continue;
+            string content = messages[i].Content;
+            int on = content.LastIndexOf("/think", StringComparison.Ordinal);
+            int off = content.LastIndexOf("/no_think", StringComparison.Ordinal);
+            return on < 0 && off < 0 ? thinking : on > off;
+        }
+        return thinking;
     }
 
-    private static bool ThinkingFor(string? lastUser, bool thinking)
+    /// <summary>The answer part of an assistant message: what follows its last <c>&lt;/think&gt;</c>, if it has one.</summary>
+    public static string WithoutThinking(string content) => Split(content).Answer;
+
+    private static void AppendMessages(StringBuilder text, IReadOnlyList<ChatMessage> messages)
     {
-        if (lastUser is null) return thinking;
-        int on = lastUser.LastIndexOf("/think", StringComparison.Ordinal);
-        int off = lastUser.LastIndexOf("/no_think", StringComparison.Ordinal);
-        return on > off ? true : off >= 0 ? false : thinking;
+        // The last real user query (tool results come back as user turns wrapped in <tool_response>): assistant
+        // turns before it lose their reasoning, later ones keep it.
+        int lastQuery = messages.Count - 1;
+        for (int i = messages.Count - 1; i >= 0; i--)
+        {
+            var m = messages[i];
+            if (m.Role == ChatRole.User && !(m.Content.StartsWith("<tool_response>", StringComparison.Ordinal)
+                                             && m.Content.EndsWith("</tool_response>", StringComparison.Ordinal)))
+            {
+                lastQuery = i;
+                break;
+            }
+        }
+
+        for (int i = 0; i < messages.Count; i++)
+        {
+            var m = messages[i];
+            if (m.Role != ChatRole.Assistant)
+            {
+                text.Append(Start).Append(m.Role == ChatRole.User ? "user" : "system").Append('\n')
+                    .Append(m.Content).Append(End).Append('\n');
+                continue;
+            }
+            var (reasoning, answer) = Split(m.Content);
+            text.Append(Start).Append("assistant\n");
+            if (i > lastQuery && (i == messages.Count - 1 || reasoning.Length > 0))
+            {
+                text.Append(ThinkOpen).Append('\n').Append(reasoning.Trim('\n')).Append('\n')
+                    .Append(ThinkClose).Append("\n\n").Append(answer);
+            }
+            else
+            {
+                text.Append(answer);
+            }
+            text.Append(End).Append('\n');
+        }
     }
 
-    private static void Append(StringBuilder text, string role, string content) =>
-        text.Append("<|im_start|>").Append(role).Append('\n').Append(content).Append("<|im_end|>\n");
+    /// <summary>
+    /// An assistant message's reasoning and answer as Qwen3's template splits them:
+    /// answer = content.split('&lt;/think&gt;')[-1].lstrip('\n'),
+    /// reasoning = content.split('&lt;/think&gt;')[0].rstrip('\n').split('&lt;think&gt;')[-1].lstrip('\n').
+    /// </summary>
+    private static (string Reasoning, string Answer) Split(string content)
+    {
+        int firstClose = content.IndexOf(ThinkClose, StringComparison.Ordinal);
+        if (firstClose < 0) return ("", content);
+        string before = content[..firstClose].TrimEnd('\n');
+        int open = before.LastIndexOf(ThinkOpen, StringComparison.Ordinal);
+        string reasoning = (open >= 0 ? before[(open + ThinkOpen.Length)..] : before).TrimStart('\n');
+        string answer = content[(content.LastIndexOf(ThinkClose, StringComparison.Ordinal) + ThinkClose.Length)..].TrimStart('\n');
+        return (reasoning, answer);
+    }
 }

@@ -1,11 +1,35 @@
+using System.Runtime.CompilerServices;
+using System.Text.Json;
 using GroveMoE.Cpu.Generation;
 using GroveMoE.Cpu.Gguf;
+using GroveMoE.Cpu.Tokenization;
 
 namespace GroveMoE.Cpu.Tests.Generation;
 
 public class ChatTemplateTests
 {
     private static readonly ChatTemplate Template = ChatTemplate.ForModel(new GgufMetadata());
+
+    private static readonly Lazy<(ChatMessage[] Messages, bool Thinking, string Prompt)[]> Reference = new(LoadReference);
+
+    private static readonly ChatTemplate Qwen3 = ChatTemplate.Detect(
+        JsonDocument.Parse(BuiltInTokenizer.Qwen3TokenizerConfigJson).RootElement.GetProperty("chat_template").GetString());
+
+    public static TheoryData<int> ReferenceIndices()
+    {
+        var data = new TheoryData<int>();
+        for (int i = 0; i < Reference.Value.Length; i++) data.Add(i);
+        return data;
+    }
+
+    /// <summary>Prompts rendered by Qwen3's Jinja template with jinja2 (generate-chat-prompts.py).</summary>
+    [Theory]
+    [MemberData(nameof(ReferenceIndices))]
+    public void RendersLikeQwen3sJinjaTemplate(int index)
+    {
+        var (messages, thinking, prompt) = Reference.Value[index];
+        Assert.Equal(prompt, Qwen3.Render(null, messages, thinking));
+    }
 
     [Fact]
     public void RendersQwen3ChatMlWithSystemHistoryAndGenerationPrompt()
@@ -39,6 +63,14 @@ public class ChatTemplateTests
     }
 
     [Fact]
+    public void OnlyTheLastUserMessagesSwitchCounts()
+    {
+        ChatMessage[] messages = [new(ChatRole.User, "earlier /no_think"), new(ChatRole.Assistant, "ok"), new(ChatRole.User, "plain")];
+        Assert.True(ChatTemplate.ResolveThinking(messages, true));
+        Assert.False(ChatTemplate.ResolveThinking(messages, false));
+    }
+
+    [Fact]
     public void RecognisesChatMlAndFlagsOtherTemplates()
     {
         var chatMl = new GgufMetadata();
@@ -46,6 +78,35 @@ public class ChatTemplateTests
         var other = new GgufMetadata();
         other.Set("tokenizer.chat_template", GgufValue.Of("{{ bos_token }}[INST] {{ m }} [/INST]"));
         Assert.True(ChatTemplate.ForModel(chatMl).IsQwen3);
+        Assert.Null(ChatTemplate.ForModel(chatMl).Note);
         Assert.False(ChatTemplate.ForModel(other).IsQwen3);
+        Assert.NotNull(ChatTemplate.ForModel(other).Note);
+        Assert.True(Qwen3.IsQwen3);
+        Assert.Null(Qwen3.Note);
     }
+
+    [Fact]
+    public void WithoutThinkingKeepsTheAnswer()
+    {
+        Assert.Equal("Hello.", ChatTemplate.WithoutThinking("<think>\nhm\n</think>\n\nHello."));
+        Assert.Equal("no think block", ChatTemplate.WithoutThinking("no think block"));
+    }
+
+    private static (ChatMessage[], bool, string)[] LoadReference()
+    {
+        using var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(SourceDirectory(), "qwen3-chat-prompts.json")));
+        return json.RootElement.GetProperty("cases").EnumerateArray().Select(c => (
+            c.GetProperty("messages").EnumerateArray().Select(m => new ChatMessage(
+                m.GetProperty("role").GetString() switch
+                {
+                    "system" => ChatRole.System,
+                    "user" => ChatRole.User,
+                    _ => ChatRole.Assistant,
+                },
+                m.GetProperty("content").GetString()!)).ToArray(),
+            c.GetProperty("enable_thinking").GetBoolean(),
+            c.GetProperty("prompt").GetString()!)).ToArray();
+    }
+
+    private static string SourceDirectory([CallerFilePath] string path = "") => Path.GetDirectoryName(path)!;
 }
