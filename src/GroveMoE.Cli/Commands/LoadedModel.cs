@@ -1,4 +1,5 @@
 using GroveMoE.Cli.Output;
+using GroveMoE.Cpu.Generation;
 using GroveMoE.Cpu.Model;
 using GroveMoE.Cpu.Model.Synthetic;
 using GroveMoE.Cpu.Tokenization;
@@ -27,7 +28,9 @@ internal sealed class LoadedModel : IDisposable
         var model = GroveModel.Load(path);
         try
         {
-            return new LoadedModel(model, GroveTokenizer.FromMetadata(model.File.Metadata), file is null);
+            var loaded = new LoadedModel(model, GroveTokenizer.FromMetadata(model.File.Metadata), file is null);
+            if (ChatTemplate.ForModel(model.File.Metadata).Note is { } note) StandardError.Console.MarkupLineInterpolated($"[yellow]{note}[/]");
+            return loaded;
         }
         catch
         {

@@ -33,8 +33,8 @@ internal static class ModelOptions
 
     public static Option<KvCacheType> KvCache() => new("--kv-type")
     {
-        Description = "KV cache element type: F16 (half the memory) or F32",
-        DefaultValueFactory = _ => KvCacheType.F16,
+        Description = "KV cache element type: F32 (exact) or F16 (half the memory)",
+        DefaultValueFactory = _ => KvCacheType.F32,
     };
 
     public static SessionOptions Session(ParseResult parse, Option<int> threads, Option<int> context, Option<KvCacheType> kvCache)

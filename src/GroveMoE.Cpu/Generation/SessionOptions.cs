@@ -10,6 +10,6 @@ public sealed record SessionOptions
     /// <summary>Prompt tokens evaluated per forward call; larger batches read the weights fewer times.</summary>
     public int BatchSize { get; init; } = 64;
 
-    /// <summary>F16 (the default, as in llama.cpp) halves the cache's memory; F32 keeps keys and values exact.</summary>
-    public Model.KvCacheType KvCacheType { get; init; } = Model.KvCacheType.F16;
+    /// <summary>F32 (the default) keeps keys and values exact, so sessions match <c>grove logits</c>; F16 halves the memory.</summary>
+    public Model.KvCacheType KvCacheType { get; init; } = Model.KvCacheType.F32;
 }
