@@ -17,6 +17,7 @@ public sealed class GgufCorruptionTests : IDisposable
     {
         string path = _dir.File("valid.gguf");
         var metadata = GgufRoundTripTests.EveryValueType();
+        metadata.Set("general.alignment", GgufValue.Of(32u)); // so that flips can corrupt it too
         (string, GgmlType, long[])[] tensors = [("w.q4", GgmlType.Q4_0, [64, 2]), ("n.f32", GgmlType.F32, [5]), ("x.q8", GgmlType.Q8_0, [32, 3])];
         using (var writer = new GgufWriter(new FileStream(path, FileMode.Create), metadata, tensors))
         {
@@ -119,6 +120,32 @@ public sealed class GgufCorruptionTests : IDisposable
         string path = _dir.File("corrupt-tensor.gguf");
         File.WriteAllBytes(path, bytes);
         AssertFormatError(path, what);
+    }
+
+    [Theory]
+    [InlineData(48u)]
+    [InlineData(0u)]
+    [InlineData(null)]
+    public void BadAlignmentFailsWithOffset(uint? alignment)
+    {
+        var metadata = new GgufMetadata();
+        metadata.Set("general.name", GgufValue.Of("x"));
+        // The writer lays tensors out with the alignment it is given, so write a valid file and patch the value
+        // (or, for null, its type code: a Float32 alignment is not an integer).
+        metadata.Set("general.alignment", GgufValue.Of(64u));
+        string path = _dir.File("alignment.gguf");
+        using (var stream = new FileStream(path, FileMode.Create))
+        using (var writer = new GgufWriter(stream, metadata, [("t", GgmlType.F32, [4])]))
+        {
+            writer.WriteTensorData(new byte[16]);
+            writer.Finish();
+        }
+        var bytes = File.ReadAllBytes(path);
+        int typeAt = IndexOf(bytes, "general.alignment"u8) + "general.alignment".Length;
+        if (alignment is { } a) BinaryPrimitives.WriteUInt32LittleEndian(bytes.AsSpan(typeAt + 4), a);
+        else BinaryPrimitives.WriteUInt32LittleEndian(bytes.AsSpan(typeAt), (uint)GgufValueType.Float32);
+        File.WriteAllBytes(path, bytes);
+        AssertFormatError(path, $"alignment {alignment}");
     }
 
     [Fact]

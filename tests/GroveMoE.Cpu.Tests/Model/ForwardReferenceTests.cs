@@ -45,18 +45,19 @@ public sealed class ForwardReferenceTests(ITestOutputHelper output) : IDisposabl
     /// must hold at 3/4 of positions, and every position stays within the loose bound.
     /// </summary>
     [Theory]
-    [InlineData(GgmlType.Q8_0, null, 11)]
-    [InlineData(GgmlType.Q8_0, null, 12)]
-    [InlineData(GgmlType.Q4_0, null, 13)]
-    [InlineData(GgmlType.Q4_0, null, 14)]
-    [InlineData(GgmlType.Q8_0, GgmlType.Q4_0, 15)]
-    [InlineData(GgmlType.F16, GgmlType.Q4_0, 16)]
-    [InlineData(GgmlType.Q4_0, GgmlType.BF16, 17)]
-    [InlineData(GgmlType.BF16, GgmlType.Q8_0, 18)]
-    public void QuantizedWeightsMatchReference(GgmlType type, GgmlType? expertType, int seed)
+    [InlineData(GgmlType.Q8_0, null, 11, false)]
+    [InlineData(GgmlType.Q8_0, null, 12, true)]
+    [InlineData(GgmlType.Q4_0, null, 13, false)]
+    [InlineData(GgmlType.Q4_0, null, 14, false)]
+    [InlineData(GgmlType.Q4_0, null, 19, true)]
+    [InlineData(GgmlType.Q8_0, GgmlType.Q4_0, 15, false)]
+    [InlineData(GgmlType.F16, GgmlType.Q4_0, 16, false)]
+    [InlineData(GgmlType.Q4_0, GgmlType.BF16, 17, false)]
+    [InlineData(GgmlType.BF16, GgmlType.Q8_0, 18, true)]
+    public void QuantizedWeightsMatchReference(GgmlType type, GgmlType? expertType, int seed, bool tied)
     {
         var config = TestModels.RandomConfig(seed);
-        string path = TestModels.Write(_dir.Path, config, type, expertType, seed: (ulong)seed);
+        string path = TestModels.Write(_dir.Path, config, type, expertType, tied, (ulong)seed);
         var tokens = TestModels.Prompt(seed, 8, config.Vocab);
         var model = ReferenceModel.Load(path);
         var actual = TestModels.ProductionLogits(path, tokens);
