@@ -27,8 +27,10 @@ internal static class LogitsCommand
     {
         int[] tokens = ParseTokens(tokenList);
         using var model = GroveModel.Load(modelFile.FullName);
-        using var forward = new GroveForward(model, Math.Max(tokens.Length, 1), threads);
         int vocab = model.Config.Vocab;
+        if (tokens.FirstOrDefault(id => id >= vocab, -1) is var outside and >= 0)
+            throw new UserInputException($"--tokens: token id {outside} is outside the vocabulary (0..{vocab - 1})");
+        using var forward = new GroveForward(model, Math.Max(tokens.Length, 1), threads);
         var logits = new float[tokens.Length * vocab];
         forward.Evaluate(tokens, logits, allPositions: true);
 

@@ -35,10 +35,12 @@ internal unsafe ref struct GgufHeaderReader(byte* start, long length)
             throw new GgufFormatException(8, $"tensor count {tensorCount} cannot fit in the file");
 
         var metadata = new GgufMetadata();
+        long alignmentAt = -1;
         for (ulong i = 0; i < kvCount; i++)
         {
             long at = _position;
             string key = ReadString();
+            if (key == GgufConstants.AlignmentKey) alignmentAt = at;
             var type = ReadValueType();
             if (metadata.Contains(key)) throw new GgufFormatException(at, $"duplicate metadata key '{key}'");
             metadata.Set(key, ReadValue(type));
@@ -47,9 +49,16 @@ internal unsafe ref struct GgufHeaderReader(byte* start, long length)
         int alignment = GgufConstants.DefaultAlignment;
         if (metadata.Contains(GgufConstants.AlignmentKey))
         {
-            alignment = metadata.GetInt(GgufConstants.AlignmentKey);
+            try
+            {
+                alignment = metadata.GetInt(GgufConstants.AlignmentKey);
+            }
+            catch (GgufFormatException e)
+            {
+                throw new GgufFormatException(alignmentAt, e.Message);
+            }
             if (alignment <= 0 || (alignment & (alignment - 1)) != 0)
-                throw new GgufFormatException($"general.alignment = {alignment} is not a power of two");
+                throw new GgufFormatException(alignmentAt, $"general.alignment = {alignment} is not a power of two");
         }
 
         var tensors = new List<GgufTensorInfo>((int)tensorCount);

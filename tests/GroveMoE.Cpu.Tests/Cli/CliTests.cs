@@ -1,0 +1,141 @@
+using GroveMoE.Cpu.Gguf;
+using GroveMoE.Cpu.Model.Synthetic;
+using GroveMoE.Cpu.Quantization;
+using GroveMoE.Cpu.Tests.Gguf;
+using GroveMoE.Cpu.Tests.Model;
+
+namespace GroveMoE.Cpu.Tests.Cli;
+
+/// <summary>The grove CLI: bad input is one "error:" line on stderr and exit code 1; good input gives the library's numbers.</summary>
+public sealed class CliTests : IClassFixture<CliTests.Files>
+{
+    private readonly Files _files;
+
+    public CliTests(Files files) => _files = files;
+
+    /// <summary>One valid tiny model and broken variants of it, shared by the tests of this class.</summary>
+    public sealed class Files : IDisposable
+    {
+        public TempDirectory Dir { get; } = new();
+        public string Valid { get; }
+        public Dictionary<string, string> Broken { get; } = [];
+
+        public Files()
+        {
+            Valid = Dir.File("valid.gguf");
+            SyntheticModelWriter.Write(Valid, new SyntheticModelOptions(SyntheticPresets.Tiny(64), GgmlType.Q4_0) { ExpertType = GgmlType.Q8_0 });
+            var bytes = File.ReadAllBytes(Valid);
+
+            Broken["missing"] = Dir.File("does-not-exist.gguf");
+            Broken["truncated header"] = Write("truncated-header.gguf", bytes[..200]);
+            Broken["truncated data"] = Write("truncated-data.gguf", bytes[..(bytes.Length - 100)]);
+            var corrupt = (byte[])bytes.Clone();
+            BitConverter.GetBytes(ulong.MaxValue).CopyTo(corrupt, 16); // metadata count
+            Broken["corrupt count"] = Write("corrupt.gguf", corrupt);
+            Broken["not gguf"] = Write("text.gguf", "hello, this is not a model at all"u8.ToArray());
+            Broken["empty"] = Write("empty.gguf", []);
+
+            Broken["wrong architecture"] = Dir.File("llama.gguf");
+            GgufRewriter.Rewrite(Valid, Broken["wrong architecture"], m => m.Set("general.architecture", GgufValue.Of("llama")));
+            Broken["missing key"] = Dir.File("no-key.gguf");
+            GgufRewriter.Rewrite(Valid, Broken["missing key"], m => m.Remove("grovemoe.block_count"));
+            Broken["missing tensor"] = Dir.File("no-tensor.gguf");
+            GgufRewriter.Rewrite(Valid, Broken["missing tensor"], keepTensor: n => n != "blk.1.ffn_up_exps.weight");
+        }
+
+        private string Write(string name, byte[] bytes)
+        {
+            string path = Dir.File(name);
+            File.WriteAllBytes(path, bytes);
+            return path;
+        }
+
+        public void Dispose() => Dir.Dispose();
+    }
+
+    public static TheoryData<string, string> BrokenFiles()
+    {
+        var data = new TheoryData<string, string>();
+        foreach (var command in new[] { "logits", "info" })
+        {
+            foreach (var broken in new[] { "missing", "truncated header", "truncated data", "corrupt count", "not gguf", "empty",
+                         "wrong architecture", "missing key", "missing tensor" })
+                data.Add(command, broken);
+        }
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(BrokenFiles))]
+    public void BrokenModelIsOneErrorLine(string command, string broken)
+    {
+        var args = command == "logits"
+            ? new[] { "logits", "-m", _files.Broken[broken], "--tokens", "1,2" }
+            : new[] { "info", "-m", _files.Broken[broken] };
+        var result = GroveProcess.Run(args);
+        AssertOneErrorLine(result, broken);
+        string? named = broken switch
+        {
+            "missing" => "not found",
+            "wrong architecture" => "llama",
+            "missing key" => "grovemoe.block_count",
+            "missing tensor" => "blk.1.ffn_up_exps.weight",
+            "truncated header" or "truncated data" or "corrupt count" => "at byte",
+            _ => null,
+        };
+        if (named is not null) Assert.Contains(named, result.StderrLines[0]);
+    }
+
+    [Theory]
+    [InlineData("logits", "--no-such-option")]
+    [InlineData("logits", "--tokens")]
+    [InlineData("logits", "--tokens", "1,x")]
+    [InlineData("logits", "--tokens", "1,64")] // the tiny model's vocabulary is 0..63
+    [InlineData("logits", "--tokens", "-3")]
+    [InlineData("no-such-command")]
+    public void BadArgumentsAreOneErrorLine(params string[] args)
+    {
+        var full = args[0] == "logits" ? new[] { "logits", "-m", _files.Valid }.Concat(args[1..]).ToArray() : args;
+        AssertOneErrorLine(GroveProcess.Run(full), string.Join(' ', args));
+    }
+
+    [Fact]
+    public void LogitsOutWritesTheLibrarysLogits()
+    {
+        int[] tokens = [5, 17, 3, 63, 0, 42];
+        string npy = _files.Dir.File("logits.npy");
+        var result = GroveProcess.Run("logits", "-m", _files.Valid, "-t", "2", "--tokens", string.Join(',', tokens), "--out", npy);
+        Assert.True(result.ExitCode == 0, result.Stderr);
+
+        var (shape, values) = NpyReader.ReadFloat32(npy);
+        Assert.Equal([tokens.Length, 64], shape);
+        var expected = TestModels.ProductionLogits(_files.Valid, tokens, threads: 2);
+        Assert.Equal(expected.Length, values.Length);
+        for (int i = 0; i < expected.Length; i++) Assert.True(expected[i] == values[i], $"logit {i}: {values[i]} != {expected[i]}");
+    }
+
+    [Fact]
+    public void LogitsWithoutOutPrintsOneLinePerPosition()
+    {
+        var result = GroveProcess.Run("logits", "-m", _files.Valid, "--tokens", "1,2,3");
+        Assert.True(result.ExitCode == 0, result.Stderr);
+        Assert.Equal(3, result.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length);
+    }
+
+    [Fact]
+    public void InfoDescribesTheModel()
+    {
+        var result = GroveProcess.Run("info", "-m", _files.Valid);
+        Assert.True(result.ExitCode == 0, result.Stderr);
+        Assert.Contains("grovemoe", result.Stdout);
+        Assert.Empty(result.Stderr);
+    }
+
+    private static void AssertOneErrorLine(GroveProcess.Result result, string what)
+    {
+        Assert.True(result.ExitCode == 1, $"{what}: exit code {result.ExitCode}; stderr: {result.Stderr}");
+        var lines = result.StderrLines;
+        Assert.True(lines.Length == 1, $"{what}: {lines.Length} stderr lines:\n{result.Stderr}");
+        Assert.StartsWith("error:", lines[0]);
+    }
+}

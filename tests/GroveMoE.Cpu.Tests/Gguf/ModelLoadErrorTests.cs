@@ -1,0 +1,73 @@
+using GroveMoE.Cpu.Gguf;
+using GroveMoE.Cpu.Model;
+using GroveMoE.Cpu.Model.Synthetic;
+using GroveMoE.Cpu.Quantization;
+using GroveMoE.Cpu.Tests.Model;
+
+namespace GroveMoE.Cpu.Tests.Gguf;
+
+/// <summary>GGUF files that parse but are not usable GroveMoE models fail with an error that says why.</summary>
+public sealed class ModelLoadErrorTests : IDisposable
+{
+    private readonly TempDirectory _dir = new();
+    private readonly string _valid;
+
+    public ModelLoadErrorTests()
+    {
+        _valid = _dir.File("valid.gguf");
+        SyntheticModelWriter.Write(_valid, new SyntheticModelOptions(SyntheticPresets.Tiny(64), GgmlType.Q8_0));
+    }
+
+    public void Dispose() => _dir.Dispose();
+
+    [Fact]
+    public void ValidFileLoads()
+    {
+        using var model = GroveModel.Load(_valid);
+        Assert.Equal(SyntheticPresets.Tiny(64), model.Config);
+    }
+
+    [Theory]
+    [InlineData("grovemoe.expert_count")]
+    [InlineData("grovemoe.block_count")]
+    [InlineData("grovemoe.embedding_length")]
+    [InlineData("general.architecture")]
+    public void MissingMetadataKeyIsNamed(string key)
+    {
+        string path = _dir.File("no-key.gguf");
+        GgufRewriter.Rewrite(_valid, path, m => Assert.True(m.Remove(key)));
+        var e = Assert.ThrowsAny<Exception>(() => GroveModel.Load(path));
+        Assert.True(e is ModelFormatException or GgufMissingKeyException or GgufFormatException, e.GetType().Name);
+        Assert.Contains(key, e.Message);
+    }
+
+    [Fact]
+    public void WrongArchitectureIsModelFormatException()
+    {
+        string path = _dir.File("llama.gguf");
+        GgufRewriter.Rewrite(_valid, path, m => m.Set("general.architecture", GgufValue.Of("llama")));
+        var e = Assert.Throws<ModelFormatException>(() => GroveModel.Load(path));
+        Assert.Contains("llama", e.Message);
+    }
+
+    [Theory]
+    [InlineData("blk.1.attn_k.weight")]
+    [InlineData("blk.0.ffn_down_chexps.weight")]
+    [InlineData("output_norm.weight")]
+    public void MissingTensorIsNamed(string name)
+    {
+        string path = _dir.File("no-tensor.gguf");
+        GgufRewriter.Rewrite(_valid, path, keepTensor: n => n != name);
+        var e = Assert.ThrowsAny<Exception>(() => GroveModel.Load(path));
+        Assert.True(e is GgufMissingTensorException or ModelFormatException, e.GetType().Name);
+        Assert.Contains(name, e.Message);
+    }
+
+    [Fact]
+    public void WrongTensorShapeIsModelFormatException()
+    {
+        string path = _dir.File("bad-shape.gguf");
+        GgufRewriter.Rewrite(_valid, path, m => m.Set("grovemoe.expert_feed_forward_length", GgufValue.Of(32u)));
+        Assert.Throws<ModelFormatException>(() => GroveModel.Load(path));
+    }
+}
