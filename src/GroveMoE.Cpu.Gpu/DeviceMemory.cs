@@ -34,10 +34,10 @@ internal sealed class DeviceMemory(Accelerator accelerator, long budgetBytes) : 
         }
     }
 
-    public ArrayView<float> Upload(float[] values)
+    public ArrayView<T> Upload<T>(T[] values) where T : unmanaged
     {
-        var view = Allocate<float>(values.Length);
-        view.CopyFromCPU(values);
+        var view = Allocate<T>(values.Length);
+        if (values.Length > 0) view.CopyFromCPU(ref values[0], values.Length);
         return view;
     }
 
