@@ -58,11 +58,17 @@ internal static class LayerKernels
         for (int i = 0; i < cols; i++) output.Floats[start + i] = x[start + i] * scale * weight[i];
     }
 
-    /// <summary>output[i * stride + r] = W[r] · x[i], one thread per (input row i, weight row r).</summary>
-    public static void MatMul(Index1D index, DeviceMatrix w, DeviceActivations x, ArrayView<float> output, int outputStride)
+    /// <summary>
+    /// output[i * stride + r] = W[r] · x[i], one warp per (input row i, weight row r): launched with
+    /// <c>KernelSet.MatMul</c> over <paramref name="outputs"/> = rows of x × rows of W.
+    /// </summary>
+    public static void MatMul(int outputs, DeviceMatrix w, DeviceActivations x, ArrayView<float> output, int outputStride)
     {
+        int index = Grid.GlobalIndex.X / Warp.WarpSize;
+        if (index >= outputs) return;
         int i = index / w.Rows, r = index % w.Rows;
-        output[(long)i * outputStride + r] = WeightDot.Dot(w, w.RowOffset(0, r), x, i);
+        float dot = WeightDot.WarpSum(WeightDot.PartialDot(w, w.RowOffset(0, r), x, i, Warp.LaneIdx, Warp.WarpSize));
+        if (Warp.IsFirstLane) output[(long)i * outputStride + r] = dot;
     }
 
     /// <summary>
@@ -216,32 +222,38 @@ internal static class LayerKernels
 
     /// <summary>
     /// activation[a] = silu(Wgate_e x[t]) * (Wup_e x[t]) for assignment a = t * k + slot of expert e = experts[a],
-    /// one thread per (assignment, width element); e = -1 (an unused slot) gives zeros.
+    /// one warp per (assignment, width element) over <paramref name="outputs"/>; e = -1 (an unused slot) gives zeros.
     /// </summary>
-    public static void ExpertGateUp(Index1D index, DeviceMatrix gate, DeviceMatrix up, DeviceActivations x,
+    public static void ExpertGateUp(int outputs, DeviceMatrix gate, DeviceMatrix up, DeviceActivations x,
         ArrayView<int> experts, int k, DeviceActivations activation)
     {
+        int index = Grid.GlobalIndex.X / Warp.WarpSize;
+        if (index >= outputs) return;
         int width = activation.Columns;
         int a = index / width, i = index % width;
         int e = experts[a];
         float value = 0;
         if (e >= 0)
         {
-            float g = WeightDot.Dot(gate, gate.RowOffset(e, i), x, a / k);
-            float u = WeightDot.Dot(up, up.RowOffset(e, i), x, a / k);
+            float g = WeightDot.WarpSum(WeightDot.PartialDot(gate, gate.RowOffset(e, i), x, a / k, Warp.LaneIdx, Warp.WarpSize));
+            float u = WeightDot.WarpSum(WeightDot.PartialDot(up, up.RowOffset(e, i), x, a / k, Warp.LaneIdx, Warp.WarpSize));
             value = g / (1f + MathF.Exp(-g)) * u;
         }
-        activation.Floats[index] = value;
+        if (Warp.IsFirstLane) activation.Floats[index] = value;
     }
 
-    /// <summary>output[a] = Wdown_e activation[a], one thread per (assignment, hidden element).</summary>
-    public static void ExpertDown(Index1D index, DeviceMatrix down, DeviceActivations activation, ArrayView<int> experts,
+    /// <summary>output[a] = Wdown_e activation[a], one warp per (assignment, hidden element) over <paramref name="outputs"/>.</summary>
+    public static void ExpertDown(int outputs, DeviceMatrix down, DeviceActivations activation, ArrayView<int> experts,
         ArrayView<float> output)
     {
+        int index = Grid.GlobalIndex.X / Warp.WarpSize;
+        if (index >= outputs) return;
         int hidden = down.Rows;
         int a = index / hidden, j = index % hidden;
         int e = experts[a];
-        output[index] = e >= 0 ? WeightDot.Dot(down, down.RowOffset(e, j), activation, a) : 0f;
+        float value = 0;
+        if (e >= 0) value = WeightDot.WarpSum(WeightDot.PartialDot(down, down.RowOffset(e, j), activation, a, Warp.LaneIdx, Warp.WarpSize));
+        if (Warp.IsFirstLane) output[index] = value;
     }
 
     /// <summary>x[t] += Σ weight × routed output + Σ group weight × adjugate output, one thread per element of x.</summary>

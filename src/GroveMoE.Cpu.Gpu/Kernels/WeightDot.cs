@@ -52,6 +52,55 @@ internal static class WeightDot
         return total;
     }
 
+    /// <summary>
+    /// This lane's share of <see cref="Dot"/>: blocks (or elements) lane, lane + lanes, ... so neighbouring lanes read
+    /// neighbouring memory. Sum the lanes with <see cref="WarpSum"/>.
+    /// </summary>
+    public static float PartialDot(in DeviceMatrix w, long rowOffset, in DeviceActivations x, int xRow, int lane, int lanes)
+    {
+        var data = w.Data;
+        int cols = w.Columns;
+        float total = 0;
+        if (w.Type == Q8_0 || w.Type == Q4_0)
+        {
+            int blocks = cols / 32;
+            long q = (long)xRow * cols, s = (long)xRow * blocks;
+            bool q4 = w.Type == Q4_0;
+            long blockBytes = q4 ? 18 : 34;
+            for (int b = lane; b < blocks; b += lanes)
+            {
+                long block = rowOffset + b * blockBytes;
+                long qx = q + b * 32;
+                int sum = 0;
+                if (q4)
+                {
+                    for (int j = 0; j < 16; j++)
+                    {
+                        int packed = data[block + 2 + j];
+                        sum += (packed & 0x0F) * x.Quants[qx + j] + (packed >> 4) * x.Quants[qx + j + 16];
+                    }
+                    sum -= 8 * x.Sums[s + b];
+                }
+                else
+                {
+                    for (int j = 0; j < 32; j++) sum += (sbyte)data[block + 2 + j] * x.Quants[qx + j];
+                }
+                total += HalfAt(data, block) * x.Scales[s + b] * sum;
+            }
+            return total;
+        }
+        long f = (long)xRow * cols;
+        for (int i = lane; i < cols; i += lanes) total += WeightAt(data, w.Type, rowOffset, i) * x.Floats[f + i];
+        return total;
+    }
+
+    /// <summary>The sum over the warp's lanes, valid in lane 0.</summary>
+    public static float WarpSum(float value)
+    {
+        for (int offset = Warp.WarpSize / 2; offset > 0; offset /= 2) value += Warp.ShuffleDown(value, offset);
+        return value;
+    }
+
     /// <summary>Element <paramref name="i"/> of a float-typed (F32, F16, BF16) row.</summary>
     public static float WeightAt(ArrayView<byte> data, int type, long rowOffset, int i)
     {

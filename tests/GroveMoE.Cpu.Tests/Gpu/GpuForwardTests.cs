@@ -39,9 +39,7 @@ public sealed class GpuForwardTests(CpuAcceleratorFixture gpu) : IDisposable
 
     [Theory]
     [InlineData(GgmlType.Q4_0, 0, GpuExpertPlacement.All)]
-    [InlineData(GgmlType.Q4_0, 1, GpuExpertPlacement.All)]
     [InlineData(GgmlType.Q4_0, 2, GpuExpertPlacement.All)]
-    [InlineData(GgmlType.Q8_0, 2, GpuExpertPlacement.All)]
     [InlineData(GgmlType.F16, 2, GpuExpertPlacement.All)]
     [InlineData(GgmlType.F32, 1, GpuExpertPlacement.All)]
     [InlineData(GgmlType.Q4_0, 2, GpuExpertPlacement.None)]
