@@ -1,4 +1,5 @@
 using System.CommandLine;
+using GroveMoE.Cli.Gpu;
 using GroveMoE.Cli.Output;
 using GroveMoE.Cpu.CommandLine;
 using GroveMoE.Cpu.Model;
@@ -14,23 +15,30 @@ internal static class LogitsCommand
         var threads = ModelOptions.Threads();
         var tokens = new Option<string>("--tokens") { Description = "comma-separated token ids", Required = true };
         var output = new Option<FileInfo?>("--out", "-o") { Description = "write float32 logits (n_tokens, n_vocab) as .npy" };
+        var gpuLayers = ModelOptions.GpuLayers();
+        var gpuExperts = ModelOptions.GpuExperts();
         var command = new Command("logits", "Evaluate tokens as one prompt; print the top-5 logits per position or save them all")
         {
-            model, threads, tokens, output,
+            model, threads, tokens, output, gpuLayers, gpuExperts,
         };
         command.SetAction(parse => Run(
-            parse.GetRequiredValue(model), parse.GetValue(threads), parse.GetRequiredValue(tokens), parse.GetValue(output)));
+            parse.GetRequiredValue(model), parse.GetValue(threads), parse.GetRequiredValue(tokens), parse.GetValue(output),
+            parse.GetValue(gpuLayers), parse.GetRequiredValue(gpuExperts)));
         return command;
     }
 
-    private static int Run(FileInfo modelFile, int threads, string tokenList, FileInfo? output)
+    private static int Run(FileInfo modelFile, int threads, string tokenList, FileInfo? output, int gpuLayers, string gpuExperts)
     {
         int[] tokens = ParseTokens(tokenList);
         using var model = GroveModel.Load(modelFile.FullName);
         int vocab = model.Config.Vocab;
         if (tokens.FirstOrDefault(id => id >= vocab, -1) is var outside and >= 0)
             throw new UserInputException($"--tokens: token id {outside} is outside the vocabulary (0..{vocab - 1})");
-        using var forward = new GroveForward(model, Math.Max(tokens.Length, 1), threads);
+        int context = Math.Max(tokens.Length, 1);
+        using var forward = new GroveForward(model, context, threads, GpuOffloadSetup.BatchSize)
+        {
+            Offload = GpuOffloadSetup.Create(model, gpuLayers, gpuExperts, context),
+        };
         var logits = new float[tokens.Length * vocab];
         forward.Evaluate(tokens, logits, allPositions: true);
 

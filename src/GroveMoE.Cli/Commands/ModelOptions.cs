@@ -44,4 +44,35 @@ internal static class ModelOptions
         if (c < 16) throw new UserInputException("--ctx must be at least 16");
         return new SessionOptions { Threads = t, ContextLength = c, KvCacheType = parse.GetValue(kvCache) };
     }
+
+    /// <summary>How many of the first layers run on the GPU (0: none, the GPU assembly is not even loaded).</summary>
+    public static Option<int> GpuLayers()
+    {
+        var option = new Option<int>("--gpu-layers", "-ngl")
+        {
+            Description = "offload the first N layers (attention, norms, router, experts) to a CUDA GPU through ILGPU",
+            DefaultValueFactory = _ => 0,
+        };
+        option.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<int>() < 0) result.AddError("--gpu-layers must be 0 or more");
+        });
+        return option;
+    }
+
+    /// <summary>Where the experts of offloaded layers live: none (host, CPU path), all (device), hot (device while they fit).</summary>
+    public static Option<string> GpuExperts()
+    {
+        var option = new Option<string>("--gpu-experts")
+        {
+            Description = "experts of offloaded layers on the GPU: all, none (kept in host memory, run on the CPU) or hot (on the GPU while they fit)",
+            DefaultValueFactory = _ => "all",
+        };
+        option.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<string>() is not ("none" or "all" or "hot"))
+                result.AddError("--gpu-experts must be none, all or hot");
+        });
+        return option;
+    }
 }

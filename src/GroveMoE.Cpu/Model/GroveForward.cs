@@ -79,6 +79,9 @@ public sealed class GroveForward : IDisposable
 
     public ForwardStats Stats { get; } = new();
 
+    /// <summary>Runs the layers it owns instead of this CPU path (a GPU backend); null runs every layer here.</summary>
+    public ILayerOffload? Offload { get; init; }
+
     /// <summary>Forgets positions from <paramref name="position"/> on, keeping the cache before it.</summary>
     public void Rewind(int position) => Position = Math.Clamp(position, 0, Position);
 
@@ -120,11 +123,22 @@ public sealed class GroveForward : IDisposable
         for (int l = 0; l < _c.Layers; l++)
         {
             var layer = _w.Layers[l];
-            Attention(l, layer, n);
-            MixtureOfExperts(layer, n);
+            if (Offload?.OwnsLayer(l) == true) RunOffloaded(l, layer, n);
+            else
+            {
+                Attention(l, layer, n);
+                MixtureOfExperts(layer, n);
+            }
         }
         Position += n;
         Stats.TokensEvaluated += n;
+    }
+
+    private void RunOffloaded(int l, LayerWeights layer, int n)
+    {
+        Stats.AdjugateRuns += Offload!.RunLayer(l, _x.AsSpan(0, n * _c.Hidden), n, Position);
+        if (Offload.OwnsExperts(l)) Stats.LayerTokens += n;
+        else MixtureOfExperts(layer, n);
     }
 
     private void Attention(int l, LayerWeights layer, int n)
@@ -229,5 +243,9 @@ public sealed class GroveForward : IDisposable
 
     private Span<float> X(int t) => _x.AsSpan(t * _c.Hidden, _c.Hidden);
 
-    public void Dispose() => _pool.Dispose();
+    public void Dispose()
+    {
+        _pool.Dispose();
+        Offload?.Dispose();
+    }
 }

@@ -1,0 +1,55 @@
+using System.Runtime.CompilerServices;
+using GroveMoE.Cpu.Gpu;
+using GroveMoE.Cpu.Model;
+using ILGPU;
+using ILGPU.Runtime;
+
+namespace GroveMoE.Cli.Gpu;
+
+/// <summary>
+/// Turns <c>--gpu-layers</c> / <c>--gpu-experts</c> into a layer offload for <see cref="GroveForward"/>. With
+/// --gpu-layers 0 the GPU assembly and ILGPU are never loaded; without CUDA it says so in one line and the CPU runs.
+/// </summary>
+internal static class GpuOffloadSetup
+{
+    public const int BatchSize = 64;
+
+    public static ILayerOffload? Create(GroveModel model, int gpuLayers, string gpuExperts, int contextLength) =>
+        gpuLayers == 0 ? null : CreateOnDevice(model, gpuLayers, gpuExperts, contextLength);
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static ILayerOffload? CreateOnDevice(GroveModel model, int gpuLayers, string gpuExperts, int contextLength)
+    {
+        var placement = gpuExperts switch
+        {
+            "none" => GpuExpertPlacement.None,
+            "hot" => GpuExpertPlacement.Hot,
+            _ => GpuExpertPlacement.All,
+        };
+        // ILGPU's CPU emulation only when asked for explicitly: it checks the kernels (and a trimmed publish) without a GPU.
+        string why = "";
+        var device = Environment.GetEnvironmentVariable("GROVE_GPU_EMULATE") == "1" ? GpuDevice.OpenCpu() : GpuDevice.TryOpenCuda(out why);
+        if (device is null)
+        {
+            Console.Error.WriteLine($"note: {why}; running every layer on the CPU");
+            return null;
+        }
+        try
+        {
+            var offload = GpuLayerOffload.Create(device, model, new GpuOffloadOptions(gpuLayers, placement), contextLength,
+                BatchSize, message => Console.Error.WriteLine($"note: {message}"), ownsDevice: true);
+            if (offload is not null)
+            {
+                Console.Error.WriteLine($"GPU {offload.DeviceName}: {offload.LayersOnDevice} of {model.Config.Layers} layers, "
+                    + $"experts of {offload.ExpertLayersOnDevice}, {offload.DeviceBytes / (1024.0 * 1024):F0} MiB");
+            }
+            return offload;
+        }
+        catch (Exception e) when (e is AcceleratorException or InternalCompilerException)
+        {
+            device.Dispose();
+            Console.Error.WriteLine($"note: the GPU kernels could not be set up ({e.Message}); running every layer on the CPU");
+            return null;
+        }
+    }
+}
