@@ -22,16 +22,20 @@ internal static class BenchCommand
         var generate = new Option<int>("--generate", "-n") { Description = "generated tokens (tg test; 0 skips it)", DefaultValueFactory = _ => 32 };
         var repetitions = new Option<int>("--repetitions", "-r") { Description = "repetitions of each test", DefaultValueFactory = _ => 3 };
         var json = new Option<bool>("--json") { Description = "print one JSON object with pp_tps and tg_tps" };
+        var gpuLayers = ModelOptions.GpuLayers();
+        var gpuExperts = ModelOptions.GpuExperts();
         var command = new Command("bench", "Measure prompt processing and generation speed (tokens/s, mean ± sd)")
         {
-            model, threads, prompt, generate, repetitions, json,
+            model, threads, prompt, generate, repetitions, json, gpuLayers, gpuExperts,
         };
         command.SetAction(parse => Run(parse.GetRequiredValue(model), parse.GetValue(threads), parse.GetValue(prompt),
-            parse.GetValue(generate), parse.GetValue(repetitions), parse.GetValue(json)));
+            parse.GetValue(generate), parse.GetValue(repetitions), parse.GetValue(json), parse.GetValue(gpuLayers),
+            parse.GetRequiredValue(gpuExperts)));
         return command;
     }
 
-    private static int Run(FileInfo modelFile, int threads, int promptTokens, int generateTokens, int repetitions, bool json)
+    private static int Run(FileInfo modelFile, int threads, int promptTokens, int generateTokens, int repetitions, bool json,
+        int gpuLayers, string gpuExperts)
     {
         if (promptTokens < 0 || generateTokens < 0 || promptTokens + generateTokens == 0)
             throw new UserInputException("--prompt and --generate must be >= 0 and not both 0");
@@ -41,8 +45,12 @@ internal static class BenchCommand
         var loadClock = Stopwatch.StartNew();
         using var model = GroveModel.Load(modelFile.FullName);
         double loadSeconds = loadClock.Elapsed.TotalSeconds;
-        int batch = Math.Clamp(promptTokens, 1, 512);
-        using var forward = new GroveForward(model, promptTokens + generateTokens + 1, threads, batch);
+        int batch = Math.Clamp(promptTokens, 1, gpuLayers > 0 ? Gpu.GpuOffloadSetup.BatchSize : 512);
+        int context = promptTokens + generateTokens + 1;
+        using var forward = new GroveForward(model, context, threads, batch)
+        {
+            Offload = Gpu.GpuOffloadSetup.Create(model, gpuLayers, gpuExperts, context),
+        };
         var random = new Random(42);
         var tokens = Enumerable.Range(0, Math.Max(promptTokens, generateTokens)).Select(_ => random.Next(model.Config.Vocab)).ToArray();
         var logits = new float[model.Config.Vocab];

@@ -27,19 +27,18 @@ internal static class ChatCommand
     public static Command Create()
     {
         var model = ModelOptions.OptionalModel();
-        var threads = ModelOptions.Threads();
-        var context = ModelOptions.Context();
-        var kvCache = ModelOptions.KvCache();
+        var sessionGroup = new ModelOptions.SessionGroup();
         var maxTokens = new Option<int>("--n-predict", "-n") { Description = "most tokens per answer", DefaultValueFactory = _ => 1024 };
         var system = SystemOption();
         var noThink = NoThinkOption();
         var sampling = new SamplingOptions();
-        var command = new Command("chat", "Chat with a model in the terminal") { model, threads, context, kvCache, maxTokens, system, noThink };
+        var command = new Command("chat", "Chat with a model in the terminal") { model, maxTokens, system, noThink };
+        sessionGroup.AddTo(command);
         sampling.AddTo(command);
         command.SetAction(parse =>
         {
             var generation = new GenerationOptions { MaxTokens = parse.GetValue(maxTokens), Sampler = sampling.Read(parse) };
-            var sessionOptions = ModelOptions.Session(parse, threads, context, kvCache);
+            var sessionOptions = sessionGroup.Read(parse);
             using var loaded = LoadedModel.Open(parse.GetValue(model));
             using var session = new InferenceSession(loaded.Model, loaded.Tokenizer, sessionOptions);
             var chat = new ChatSession(session, new ChatOptions { SystemPrompt = parse.GetValue(system), Thinking = !parse.GetValue(noThink) });

@@ -37,12 +37,35 @@ internal static class ModelOptions
         DefaultValueFactory = _ => KvCacheType.F32,
     };
 
-    public static SessionOptions Session(ParseResult parse, Option<int> threads, Option<int> context, Option<KvCacheType> kvCache)
+    /// <summary>The options that size a session: threads, context, KV cache type and GPU offload.</summary>
+    public sealed class SessionGroup
     {
-        int t = parse.GetValue(threads), c = parse.GetValue(context);
-        if (t < 1) throw new UserInputException("--threads must be at least 1");
-        if (c < 16) throw new UserInputException("--ctx must be at least 16");
-        return new SessionOptions { Threads = t, ContextLength = c, KvCacheType = parse.GetValue(kvCache) };
+        private readonly Option<int> _threads = Threads();
+        private readonly Option<int> _context = Context();
+        private readonly Option<KvCacheType> _kvCache = KvCache();
+        private readonly Option<int> _gpuLayers = GpuLayers();
+        private readonly Option<string> _gpuExperts = GpuExperts();
+
+        public void AddTo(Command command)
+        {
+            foreach (var option in new Option[] { _threads, _context, _kvCache, _gpuLayers, _gpuExperts }) command.Options.Add(option);
+        }
+
+        public SessionOptions Read(ParseResult parse)
+        {
+            int t = parse.GetValue(_threads), c = parse.GetValue(_context), gpuLayers = parse.GetValue(_gpuLayers);
+            string gpuExperts = parse.GetRequiredValue(_gpuExperts);
+            if (t < 1) throw new UserInputException("--threads must be at least 1");
+            if (c < 16) throw new UserInputException("--ctx must be at least 16");
+            return new SessionOptions
+            {
+                Threads = t,
+                ContextLength = c,
+                KvCacheType = parse.GetValue(_kvCache),
+                BatchSize = Gpu.GpuOffloadSetup.BatchSize,
+                LayerOffload = gpuLayers == 0 ? null : (model, context) => Gpu.GpuOffloadSetup.Create(model, gpuLayers, gpuExperts, context),
+            };
+        }
     }
 
     /// <summary>How many of the first layers run on the GPU (0: none, the GPU assembly is not even loaded).</summary>

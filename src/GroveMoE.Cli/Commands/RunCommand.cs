@@ -11,9 +11,7 @@ internal static class RunCommand
     public static Command Create()
     {
         var model = ModelOptions.OptionalModel();
-        var threads = ModelOptions.Threads();
-        var context = ModelOptions.Context();
-        var kvCache = ModelOptions.KvCache();
+        var sessionOptions = new ModelOptions.SessionGroup();
         var prompt = new Option<string>("--prompt", "-p") { Description = "the prompt", Required = true };
         var maxTokens = new Option<int>("--n-predict", "-n") { Description = "most tokens to generate", DefaultValueFactory = _ => 256 };
         var system = ChatCommand.SystemOption();
@@ -21,12 +19,13 @@ internal static class RunCommand
         var raw = new Option<bool>("--raw") { Description = "send the prompt as is, without the chat template" };
         var verbose = new Option<bool>("--verbose", "-v") { Description = "print speed and expert statistics to stderr" };
         var sampling = new SamplingOptions();
-        var command = new Command("run", "Answer one prompt and exit") { model, threads, context, kvCache, prompt, maxTokens, system, noThink, raw, verbose };
+        var command = new Command("run", "Answer one prompt and exit") { model, prompt, maxTokens, system, noThink, raw, verbose };
+        sessionOptions.AddTo(command);
         sampling.AddTo(command);
         command.SetAction(async (parse, cancel) =>
         {
             using var loaded = LoadedModel.Open(parse.GetValue(model));
-            using var session = new InferenceSession(loaded.Model, loaded.Tokenizer, ModelOptions.Session(parse, threads, context, kvCache));
+            using var session = new InferenceSession(loaded.Model, loaded.Tokenizer, sessionOptions.Read(parse));
             var generation = new GenerationOptions { MaxTokens = parse.GetValue(maxTokens), Sampler = sampling.Read(parse) };
             string text = parse.GetRequiredValue(prompt);
             var tokens = parse.GetValue(raw)

@@ -23,7 +23,10 @@ public sealed class InferenceSession : IDisposable
         options ??= new SessionOptions();
         _model = model;
         _tokenizer = tokenizer;
-        _forward = new GroveForward(model, options.ContextLength, options.Threads, options.BatchSize, options.KvCacheType);
+        _forward = new GroveForward(model, options.ContextLength, options.Threads, options.BatchSize, options.KvCacheType)
+        {
+            Offload = options.LayerOffload?.Invoke(model, options.ContextLength),
+        };
         _logits = new float[model.Config.Vocab];
     }
 

@@ -12,4 +12,10 @@ public sealed record SessionOptions
 
     /// <summary>F32 (the default) keeps keys and values exact, so sessions match <c>grove logits</c>; F16 halves the memory.</summary>
     public Model.KvCacheType KvCacheType { get; init; } = Model.KvCacheType.F32;
+
+    /// <summary>
+    /// Creates the backend that runs some layers elsewhere (e.g. <c>GroveMoE.Cpu.Gpu</c>'s GPU offload) for a session
+    /// of the given context length; null, or a factory returning null, runs every layer on the CPU.
+    /// </summary>
+    public Func<Model.GroveModel, int, Model.ILayerOffload?>? LayerOffload { get; init; }
 }
