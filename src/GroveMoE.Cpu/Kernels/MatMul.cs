@@ -5,54 +5,32 @@ namespace GroveMoE.Cpu.Kernels;
 
 /// <summary>
 /// output[i, r] = W[r] · input[rows[i]] for a range of weight rows and a list of input rows. Each weight row
-/// is read once for all input rows, so a batch costs one pass over the weights.
+/// is read once for all input rows, and quantized rows go four input rows at a time through the multi-row
+/// kernels, so a batch (prefill) costs one pass over the weights and one unpacking of each block per four tokens.
 /// </summary>
 public static unsafe class MatMul
 {
+    private const int Group = 4;
+
     /// <param name="scratch">At least <c>w.Columns</c> floats, private to the calling worker.</param>
     public static void Rows(in WeightMatrix w, int rowStart, int rowEnd, BatchInput input, ReadOnlySpan<int> inputRows,
         Span<float> output, int outputStride, Span<float> scratch)
     {
-        int n = inputRows.Length;
-        int cols = w.Columns;
         switch (w.Type)
         {
             case GgmlType.Q4_0:
             case GgmlType.Q8_0:
-            {
-                var q = input.Quantized;
-                int blocks = cols / Q8Activations.BlockSize;
-                fixed (sbyte* quants = q.Quants)
-                fixed (float* scales = q.Scales)
-                fixed (int* sums = q.Sums)
-                {
-                    bool q4 = w.Type == GgmlType.Q4_0;
-                    for (int r = rowStart; r < rowEnd; r++)
-                    {
-                        byte* row = w.Row(r);
-                        for (int i = 0; i < n; i++)
-                        {
-                            int x = inputRows[i];
-                            sbyte* qx = quants + (long)x * cols;
-                            float* sx = scales + (long)x * blocks;
-                            int* mx = sums + (long)x * blocks;
-                            output[i * outputStride + r] = q4
-                                ? QuantizedDot.Q4_0(row, qx, sx, mx, blocks)
-                                : QuantizedDot.Q8_0(row, qx, sx, mx, blocks);
-                        }
-                    }
-                }
+                QuantizedRows(w, rowStart, rowEnd, input.Quantized, inputRows, output, outputStride);
                 break;
-            }
             case GgmlType.F32:
             case GgmlType.F16:
             case GgmlType.BF16:
             {
-                var rowValues = scratch[..cols];
+                int cols = w.Columns;
                 for (int r = rowStart; r < rowEnd; r++)
                 {
-                    RowCodec.Dequantize(w.Type, w.RowBytesSpan(r), rowValues);
-                    for (int i = 0; i < n; i++)
+                    var rowValues = FloatWeightRow.AsFloats(w.Type, w.RowBytesSpan(r), scratch);
+                    for (int i = 0; i < inputRows.Length; i++)
                         output[i * outputStride + r] = TensorPrimitives.Dot(rowValues, input.Floats.AsSpan(inputRows[i] * cols, cols));
                 }
                 break;
@@ -60,5 +38,44 @@ public static unsafe class MatMul
             default:
                 throw new NotSupportedException($"{w.Type} weights are not supported by this runtime");
         }
+    }
+
+    private static void QuantizedRows(in WeightMatrix w, int rowStart, int rowEnd, Q8Activations q, ReadOnlySpan<int> inputRows,
+        Span<float> output, int outputStride)
+    {
+        int n = inputRows.Length;
+        int cols = w.Columns;
+        int blocks = cols / Q8Activations.BlockSize;
+        bool q4 = w.Type == GgmlType.Q4_0;
+        Q8Row* group = stackalloc Q8Row[Group];
+        float* results = stackalloc float[Group];
+        fixed (sbyte* quants = q.Quants)
+        fixed (float* scales = q.Scales)
+        fixed (int* sums = q.Sums)
+        {
+            for (int r = rowStart; r < rowEnd; r++)
+            {
+                byte* row = w.Row(r);
+                int i = 0;
+                for (; i + Group <= n; i += Group)
+                {
+                    for (int k = 0; k < Group; k++) group[k] = RowOf(quants, scales, sums, inputRows[i + k], cols);
+                    if (q4) QuantizedDot.Q4_0x4(row, group, blocks, results);
+                    else QuantizedDot.Q8_0x4(row, group, blocks, results);
+                    for (int k = 0; k < Group; k++) output[(i + k) * outputStride + r] = results[k];
+                }
+                for (; i < n; i++)
+                {
+                    var x = RowOf(quants, scales, sums, inputRows[i], cols);
+                    output[i * outputStride + r] = q4 ? QuantizedDot.Q4_0(row, x, blocks) : QuantizedDot.Q8_0(row, x, blocks);
+                }
+            }
+        }
+    }
+
+    private static Q8Row RowOf(sbyte* quants, float* scales, int* sums, int row, int cols)
+    {
+        long blocks = cols / Q8Activations.BlockSize;
+        return new(quants + (long)row * cols, scales + row * blocks, sums + row * blocks);
     }
 }

@@ -10,7 +10,8 @@ public interface IParallelWork
 /// <summary>
 /// One set of persistent threads for the whole forward pass. A call hands the same work object to every
 /// worker; they claim chunks of items from a shared counter, so uneven items still balance. Workers spin
-/// briefly between calls (a decode step issues hundreds of small calls) and then sleep.
+/// briefly between calls (a decode step issues hundreds of small calls) and then sleep; a call takes the
+/// lock to wake them only when one is actually asleep, so back-to-back calls cost a counter bump each.
 /// </summary>
 public sealed class WorkerPool : IDisposable
 {
@@ -23,6 +24,7 @@ public sealed class WorkerPool : IDisposable
     private int _next;
     private int _pending;
     private long _generation;
+    private int _sleepers;
     private volatile bool _disposed;
 
     public WorkerPool(int threadCount)
@@ -53,10 +55,12 @@ public sealed class WorkerPool : IDisposable
         _chunk = Math.Max(1, chunk);
         _next = 0;
         Volatile.Write(ref _pending, _threads.Length);
-        lock (_gate)
+        // Both sides use full fences (this increment then the sleeper read; the worker's sleeper increment
+        // then its generation read), so either this call sees the sleeper or the sleeper sees the new generation.
+        Interlocked.Increment(ref _generation);
+        if (Volatile.Read(ref _sleepers) != 0)
         {
-            Interlocked.Increment(ref _generation);
-            Monitor.PulseAll(_gate);
+            lock (_gate) Monitor.PulseAll(_gate);
         }
         Drain(0);
         var spin = new SpinWait();
@@ -91,7 +95,9 @@ public sealed class WorkerPool : IDisposable
             {
                 lock (_gate)
                 {
+                    Interlocked.Increment(ref _sleepers);
                     while ((generation = Interlocked.Read(ref _generation)) == seen && !_disposed) Monitor.Wait(_gate);
+                    Interlocked.Decrement(ref _sleepers);
                 }
             }
             if (_disposed) return;
