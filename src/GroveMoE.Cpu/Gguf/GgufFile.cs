@@ -44,15 +44,21 @@ public sealed unsafe class GgufFile : IDisposable
     /// <summary>Maps and parses <paramref name="path"/>; throws <see cref="FileNotFoundException"/> or <see cref="GgufFormatException"/>.</summary>
     public static GgufFile Open(string path)
     {
-        var info = new FileInfo(path);
-        if (!info.Exists) throw new FileNotFoundException($"no such file: {path}", path);
-        if (info.Length < 24) throw new GgufFormatException(0, $"file is {info.Length} bytes, too short for a GGUF header");
-        var map = MemoryMappedFile.CreateFromFile(path, FileMode.Open, null, 0, MemoryMappedFileAccess.Read);
+        if (!File.Exists(path)) throw new FileNotFoundException($"no such file: {path}", path);
+        // The stream's length is the target's even when path is a symbolic link (FileInfo gives the link's own).
+        var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read);
+        long length = stream.Length;
+        if (length < 24)
+        {
+            stream.Dispose();
+            throw new GgufFormatException(0, $"file is {length} bytes, too short for a GGUF header");
+        }
+        var map = MemoryMappedFile.CreateFromFile(stream, null, 0, MemoryMappedFileAccess.Read, HandleInheritability.None, leaveOpen: false);
         var view = map.CreateViewAccessor(0, 0, MemoryMappedFileAccess.Read);
         byte* pointer = null;
         view.SafeMemoryMappedViewHandle.AcquirePointer(ref pointer);
         pointer += view.PointerOffset;
-        return new GgufFile(path, map, view, pointer, info.Length);
+        return new GgufFile(path, map, view, pointer, length);
     }
 
     public bool HasTensor(string name) => _tensors.ContainsKey(name);

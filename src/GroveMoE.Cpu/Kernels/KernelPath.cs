@@ -15,13 +15,13 @@ public enum KernelPath
 public static class KernelPaths
 {
     /// <summary>
-    /// Widest first. Vector512 only where the JIT itself treats 512-bit vectors as fast (it turns that off on
-    /// CPUs that downclock), since our 512-bit kernel leans on the same hardware.
+    /// Vector256 before Vector512: with one or two blocks of 32 per step the 512-bit forms gain nothing in width
+    /// and lose to their extra shuffles (measured in bench/README.md), and the decode path is memory-bound anyway.
     /// </summary>
     public static KernelPath Best { get; } =
-        IsSupported(KernelPath.Vector512) && Vector512.IsHardwareAccelerated ? KernelPath.Vector512
-        : IsSupported(KernelPath.Vector256Vnni) ? KernelPath.Vector256Vnni
+        IsSupported(KernelPath.Vector256Vnni) ? KernelPath.Vector256Vnni
         : IsSupported(KernelPath.Vector256) ? KernelPath.Vector256
+        : IsSupported(KernelPath.Vector512) && Vector512.IsHardwareAccelerated ? KernelPath.Vector512
         : KernelPath.Scalar;
 
     public static bool IsSupported(KernelPath path) => path switch

@@ -35,13 +35,21 @@ internal static unsafe class Q4_0Dot
 
     public static float Wide256<TDot>(byte* w, Q8Row x, int blocks) where TDot : IByteDot256
     {
-        var acc = Vector256<float>.Zero;
-        for (int b = 0; b < blocks; b++)
+        // Two accumulators so consecutive blocks' multiply-adds do not wait on each other.
+        Vector256<float> acc0 = default, acc1 = default;
+        int b = 0;
+        for (; b + 2 <= blocks; b += 2)
         {
             byte* block = w + b * BlockBytes;
-            acc = Accumulate<TDot>(acc, Nibbles256(block), x, b, Scale(block));
+            acc0 = Accumulate<TDot>(acc0, Nibbles256(block), x, b, Scale(block));
+            acc1 = Accumulate<TDot>(acc1, Nibbles256(block + BlockBytes), x, b + 1, Scale(block + BlockBytes));
         }
-        return Vector256.Sum(acc);
+        if (b < blocks)
+        {
+            byte* block = w + b * BlockBytes;
+            acc0 = Accumulate<TDot>(acc0, Nibbles256(block), x, b, Scale(block));
+        }
+        return Vector256.Sum(acc0 + acc1);
     }
 
     public static void Wide256x4<TDot>(byte* w, Q8Row* x, int blocks, float* results) where TDot : IByteDot256
@@ -151,5 +159,5 @@ internal static unsafe class Q4_0Dot
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static float Scale(byte* block) => (float)Unsafe.ReadUnaligned<Half>(block);
+    private static float Scale(byte* block) => HalfTable.ToSingle(block);
 }

@@ -35,14 +35,23 @@ internal static unsafe class Q8_0Dot
 
     public static float Wide256<TDot>(byte* w, Q8Row x, int blocks) where TDot : IByteDot256
     {
-        var acc = Vector256<float>.Zero;
-        for (int b = 0; b < blocks; b++)
+        Vector256<float> acc0 = default, acc1 = default;
+        int b = 0;
+        for (; b + 2 <= blocks; b += 2)
+        {
+            byte* block = w + b * BlockBytes;
+            var weights0 = Vector256.Load((sbyte*)block + 2);
+            var weights1 = Vector256.Load((sbyte*)block + BlockBytes + 2);
+            acc0 = Accumulate<TDot>(acc0, Avx2.Abs(weights0), weights0, x, b, Scale(block));
+            acc1 = Accumulate<TDot>(acc1, Avx2.Abs(weights1), weights1, x, b + 1, Scale(block + BlockBytes));
+        }
+        if (b < blocks)
         {
             byte* block = w + b * BlockBytes;
             var weights = Vector256.Load((sbyte*)block + 2);
-            acc = Accumulate<TDot>(acc, Avx2.Abs(weights), weights, x, b, Scale(block));
+            acc0 = Accumulate<TDot>(acc0, Avx2.Abs(weights), weights, x, b, Scale(block));
         }
-        return Vector256.Sum(acc);
+        return Vector256.Sum(acc0 + acc1);
     }
 
     public static void Wide256x4<TDot>(byte* w, Q8Row* x, int blocks, float* results) where TDot : IByteDot256
@@ -143,5 +152,5 @@ internal static unsafe class Q8_0Dot
         Vector512.Create(Vector256.Load((sbyte*)block + 2), Vector256.Load((sbyte*)block + BlockBytes + 2));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static float Scale(byte* block) => (float)Unsafe.ReadUnaligned<Half>(block);
+    private static float Scale(byte* block) => HalfTable.ToSingle(block);
 }
