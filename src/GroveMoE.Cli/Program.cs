@@ -6,5 +6,9 @@ var root = new RootCommand("grove: run GroveMoE language models on the CPU")
 {
     LogitsCommand.Create(),
     InfoCommand.Create(),
+    BenchCommand.Create(),
+    RunCommand.Create(),
+    ChatCommand.Create(),
+    PerplexityCommand.Create(),
 };
 return CommandLineApp.Run(root, args);

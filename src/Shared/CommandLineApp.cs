@@ -1,6 +1,7 @@
 using System.CommandLine;
 using GroveMoE.Cpu.Gguf;
 using GroveMoE.Cpu.Model;
+using GroveMoE.Cpu.SafeTensors;
 
 namespace GroveMoE.Cpu.CommandLine;
 
@@ -20,7 +21,11 @@ internal static class CommandLineApp
         }
         try
         {
-            return parsed.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+            return parsed.Invoke(new InvocationConfiguration
+            {
+                EnableDefaultExceptionHandler = false,
+                ProcessTerminationTimeout = null, // Ctrl-C: commands that can stop early handle it themselves
+            });
         }
         catch (Exception e) when (Describe(e) is { } message)
         {
@@ -34,7 +39,8 @@ internal static class CommandLineApp
     {
         FileNotFoundException f => $"file not found: {f.FileName ?? f.Message}",
         DirectoryNotFoundException d => d.Message,
-        GgufFormatException or GgufMissingTensorException or ModelFormatException or ContextFullException or UserInputException => e.Message,
+        GgufFormatException or GgufMissingTensorException or ModelFormatException or ContextFullException or UserInputException
+            or SafeTensorsFormatException => e.Message,
         UnauthorizedAccessException or IOException => e.Message,
         OperationCanceledException => "cancelled",
         _ => null,

@@ -26,6 +26,13 @@ public static class HalfFloats
         for (int i = 0; i < output.Length; i++) output[i] = (uint)input[i] << 16;
     }
 
+    /// <summary>Rounds each value to the nearest BF16, in place, as storing and reloading it would.</summary>
+    public static void RoundToBF16(Span<float> values)
+    {
+        var bits = MemoryMarshal.Cast<float, uint>(values);
+        for (int i = 0; i < bits.Length; i++) bits[i] = (uint)ToBF16(bits[i]) << 16;
+    }
+
     public static ushort ToBF16(uint f32Bits)
     {
         if ((f32Bits & 0x7FFFFFFF) > 0x7F800000) return (ushort)((f32Bits >> 16) | 64); // quiet NaN

@@ -18,6 +18,12 @@ public sealed record SyntheticModelOptions(GroveConfig Config, GgmlType WeightTy
     /// <summary>Writes no <c>output.weight</c>, so the output projection is tied to the token embedding.</summary>
     public bool TiedEmbeddings { get; init; }
 
+    /// <summary>
+    /// Rounds every random value to BF16 before storing it, so this file holds exactly the weights of the
+    /// BF16 Hugging Face checkpoint <see cref="SyntheticCheckpointWriter"/> writes with the same options.
+    /// </summary>
+    public bool RoundToBF16 { get; init; }
+
     /// <summary>Multiplies the router weights' spread: larger makes routing more decisive.</summary>
     public float RouterScale { get; init; } = 4f;
 }

@@ -1,0 +1,101 @@
+using System.CommandLine;
+using GroveMoE.Cpu.CommandLine;
+using GroveMoE.Cpu.Model.Synthetic;
+using GroveMoE.Cpu.Tokenization;
+using GroveMoE.Quantizer.Conversion;
+using GroveMoE.Quantizer.Output;
+
+namespace GroveMoE.Quantizer.Commands;
+
+/// <summary>
+/// <c>grove-quantize synth</c>: a GroveMoE with random weights and the real Qwen3 tokenizer, as a GGUF and/or a
+/// Hugging Face checkpoint holding the same values (weights are rounded to BF16 so both can hold them exactly).
+/// </summary>
+public static class SynthCommand
+{
+    public static Command Create()
+    {
+        var preset = new Option<string>("--preset", "-p")
+        {
+            Description = "tiny | small | wide4 | wide8 | full (wide*/full: GroveMoE-Inst's widths with 4, 8 or 48 layers)",
+            Required = true,
+        };
+        var type = QuantizeCommand.TypeOption();
+        var output = new Option<FileInfo?>("--output", "-o") { Description = "GGUF file to write" };
+        var hfDir = new Option<DirectoryInfo?>("--hf-dir") { Description = "also (or only) write the weights as a sharded BF16 Hugging Face checkpoint here" };
+        var seed = new Option<ulong>("--seed") { Description = "random seed", DefaultValueFactory = _ => 1 };
+        var shardMb = new Option<int>("--shard-mb") { Description = "largest safetensors shard in MiB", DefaultValueFactory = _ => 4096 };
+        var force = QuantizeCommand.ForceOption();
+        var command = new Command("synth", "Write a GroveMoE with random weights (a GGUF and/or a Hugging Face checkpoint)")
+        {
+            preset, type, output, hfDir, seed, shardMb, force,
+        };
+        command.SetAction(parse => Run(parse.GetRequiredValue(preset), QuantizationRecipe.Parse(parse.GetRequiredValue(type)),
+            parse.GetValue(output)?.FullName, parse.GetValue(hfDir)?.FullName, parse.GetValue(seed), parse.GetValue(shardMb), parse.GetValue(force)));
+        return command;
+    }
+
+    public static int Run(string preset, QuantizationRecipe recipe, string? output, string? hfDir, ulong seed, int shardMb, bool force)
+    {
+        if (output is null && hfDir is null) throw new UserInputException("synth needs --output, --hf-dir or both");
+        if (shardMb < 1) throw new UserInputException("--shard-mb must be at least 1");
+        var config = preset switch
+        {
+            "tiny" or "small" or "wide4" or "wide8" or "full" => SyntheticPresets.ByName(preset, BuiltInTokenizer.Qwen3VocabSize),
+            _ => throw new UserInputException($"--preset '{preset}' is not one of tiny, small, wide4, wide8, full"),
+        };
+        var options = new SyntheticModelOptions(config, recipe.Weights, seed)
+        {
+            ExpertType = recipe.Experts,
+            RoundToBF16 = true,
+            ExtraMetadata = BuiltInTokenizer.Qwen3Metadata(config.Vocab),
+        };
+        using var interrupt = new InterruptToken();
+        if (hfDir is not null) WriteCheckpoint(hfDir, options, (long)shardMb << 20, force, interrupt.Token);
+        if (output is not null) WriteGguf(output, options, force, interrupt.Token);
+        return 0;
+    }
+
+    private static void WriteGguf(string output, SyntheticModelOptions options, bool force, CancellationToken cancel)
+    {
+        using var file = AtomicOutputFile.Create(output, force);
+        long total = SyntheticModelWriter.Layout(options).Sum(t => new Cpu.Gguf.GgufTensorInfo(t.Name, t.Type, t.Dimensions).ByteSize);
+        ByteProgress.Run("synthetic GGUF", total, report =>
+        {
+            long last = 0;
+            SyntheticModelWriter.Write(file.Stream, options, new SynchronousProgress(done =>
+            {
+                cancel.ThrowIfCancellationRequested();
+                report(done - last);
+                last = done;
+            }));
+        });
+        file.Commit();
+        Console.Error.WriteLine($"wrote {file.Path}: {ByteProgress.Size(new FileInfo(file.Path).Length)}");
+    }
+
+    private static void WriteCheckpoint(string directory, SyntheticModelOptions options, long shardBytes, bool force, CancellationToken cancel)
+    {
+        if (Directory.Exists(directory) && Directory.EnumerateFileSystemEntries(directory).Any() && !force)
+            throw new UserInputException($"--hf-dir {directory} is not empty (use --force to write into it)");
+        var tokenizer = new SyntheticCheckpointWriter.TokenizerFiles(
+            BuiltInTokenizer.Qwen3TokenizerJson, BuiltInTokenizer.Qwen3TokenizerConfigJson, BuiltInTokenizer.Qwen3ModelConfigJson);
+        ByteProgress.Run("synthetic checkpoint", SyntheticCheckpointWriter.DataBytes(options), report =>
+        {
+            long last = 0;
+            SyntheticCheckpointWriter.Write(directory, options, tokenizer, shardBytes, new SynchronousProgress(done =>
+            {
+                cancel.ThrowIfCancellationRequested();
+                report(done - last);
+                last = done;
+            }));
+        });
+        Console.Error.WriteLine($"wrote Hugging Face checkpoint {directory}");
+    }
+
+    /// <summary>An <see cref="IProgress{T}"/> that reports on the writing thread (<see cref="Progress{T}"/> would post elsewhere).</summary>
+    private sealed class SynchronousProgress(Action<long> report) : IProgress<long>
+    {
+        public void Report(long value) => report(value);
+    }
+}

@@ -1,0 +1,76 @@
+using System.CommandLine;
+using System.Numerics.Tensors;
+using GroveMoE.Cpu.CommandLine;
+using GroveMoE.Cpu.Model;
+using GroveMoE.Cpu.Tokenization;
+using Spectre.Console;
+
+namespace GroveMoE.Cli.Commands;
+
+/// <summary>
+/// <c>grove perplexity</c>: perplexity of a text file, computed as llama.cpp's tool does — the tokens are cut into
+/// chunks of the context length, each evaluated from an empty cache, and only each chunk's second half is scored,
+/// so every scored token has at least half a context of history.
+/// </summary>
+internal static class PerplexityCommand
+{
+    public static Command Create()
+    {
+        var model = ModelOptions.RequiredModel();
+        var threads = ModelOptions.Threads();
+        var context = new Option<int>("--ctx", "-c") { Description = "chunk length in tokens", DefaultValueFactory = _ => 512 };
+        var file = new Option<FileInfo>("--file", "-f") { Description = "UTF-8 text to score", Required = true };
+        var chunks = new Option<int>("--chunks") { Description = "score at most this many chunks (0: all)" };
+        var command = new Command("perplexity", "Measure a model's perplexity on a text file") { model, threads, context, file, chunks };
+        command.SetAction(parse => Run(parse.GetRequiredValue(model), parse.GetValue(threads), parse.GetValue(context),
+            parse.GetRequiredValue(file), parse.GetValue(chunks)));
+        return command;
+    }
+
+    private static int Run(FileInfo modelFile, int threads, int contextLength, FileInfo textFile, int maxChunks)
+    {
+        if (contextLength < 8) throw new UserInputException("--ctx must be at least 8");
+        if (threads < 1) throw new UserInputException("--threads must be at least 1");
+        string text = File.ReadAllText(textFile.FullName);
+        using var loaded = GroveModel.Load(modelFile.FullName);
+        var tokens = GroveTokenizer.FromMetadata(loaded.File.Metadata).Encode(text);
+        int chunkCount = tokens.Length / contextLength;
+        if (maxChunks > 0) chunkCount = Math.Min(chunkCount, maxChunks);
+        if (chunkCount == 0)
+            throw new UserInputException($"{textFile.Name} has {tokens.Length} tokens; at least --ctx ({contextLength}) are needed");
+
+        int vocab = loaded.Config.Vocab;
+        using var forward = new GroveForward(loaded, contextLength, threads, Math.Min(contextLength, 512));
+        var logits = new float[contextLength * vocab];
+        double nll = 0, nllSquares = 0;
+        int scored = 0;
+        var console = Output.StandardError.Console;
+        for (int c = 0; c < chunkCount; c++)
+        {
+            var chunk = tokens.AsSpan(c * contextLength, contextLength);
+            forward.Rewind(0);
+            forward.Evaluate(chunk, logits, allPositions: true);
+            for (int i = contextLength / 2; i < contextLength - 1; i++)
+            {
+                var row = logits.AsSpan(i * vocab, vocab);
+                double loss = LogSumExp(row) - row[chunk[i + 1]];
+                nll += loss;
+                nllSquares += loss * loss;
+                scored++;
+            }
+            console.MarkupLineInterpolated($"[grey][[{c + 1}/{chunkCount}]] ppl {Math.Exp(nll / scored):F4}[/]");
+        }
+        double mean = nll / scored;
+        double error = Math.Sqrt(Math.Max(0, nllSquares / scored - mean * mean) / Math.Max(1, scored - 1));
+        Console.WriteLine($"perplexity {Math.Exp(mean):F4} ± {Math.Exp(mean) * error:F4} over {scored} tokens ({chunkCount} chunks of {contextLength})");
+        return 0;
+    }
+
+    private static double LogSumExp(ReadOnlySpan<float> row)
+    {
+        float max = TensorPrimitives.Max(row);
+        double sum = 0;
+        foreach (float v in row) sum += Math.Exp(v - max);
+        return max + Math.Log(sum);
+    }
+}

@@ -1,0 +1,45 @@
+using System.CommandLine;
+using GroveMoE.Cli.Output;
+using GroveMoE.Cpu.Generation;
+using Spectre.Console;
+
+namespace GroveMoE.Cli.Commands;
+
+/// <summary><c>grove run</c>: one prompt, one answer, streamed to stdout alone so it pipes cleanly.</summary>
+internal static class RunCommand
+{
+    public static Command Create()
+    {
+        var model = ModelOptions.OptionalModel();
+        var threads = ModelOptions.Threads();
+        var context = ModelOptions.Context();
+        var prompt = new Option<string>("--prompt", "-p") { Description = "the prompt", Required = true };
+        var maxTokens = new Option<int>("--n-predict", "-n") { Description = "most tokens to generate", DefaultValueFactory = _ => 256 };
+        var system = ChatCommand.SystemOption();
+        var noThink = ChatCommand.NoThinkOption();
+        var raw = new Option<bool>("--raw") { Description = "send the prompt as is, without the chat template" };
+        var verbose = new Option<bool>("--verbose", "-v") { Description = "print speed and expert statistics to stderr" };
+        var sampling = new SamplingOptions();
+        var command = new Command("run", "Answer one prompt and exit") { model, threads, context, prompt, maxTokens, system, noThink, raw, verbose };
+        sampling.AddTo(command);
+        command.SetAction(async (parse, cancel) =>
+        {
+            using var loaded = LoadedModel.Open(parse.GetValue(model));
+            using var session = new InferenceSession(loaded.Model, loaded.Tokenizer, ModelOptions.Session(parse, threads, context));
+            var generation = new GenerationOptions { MaxTokens = parse.GetValue(maxTokens), Sampler = sampling.Read(parse) };
+            string text = parse.GetRequiredValue(prompt);
+            var tokens = parse.GetValue(raw)
+                ? loaded.Tokenizer.Encode(text)
+                : loaded.Tokenizer.Encode(ChatTemplate.ForModel(loaded.Model.File.Metadata)
+                    .Render(parse.GetValue(system), [new ChatMessage(ChatRole.User, text)], thinking: !parse.GetValue(noThink)));
+
+            using var stdout = Console.OpenStandardOutput();
+            using var writer = new StreamWriter(stdout) { AutoFlush = true };
+            await foreach (var piece in session.GenerateAsync(tokens, generation, cancel)) await writer.WriteAsync(piece);
+            await writer.WriteLineAsync();
+            if (parse.GetValue(verbose) && session.LastStats is { } stats) StandardError.Console.MarkupLine(StatsLine.Format(stats));
+            return 0;
+        });
+        return command;
+    }
+}

@@ -1,0 +1,83 @@
+using System.Runtime.CompilerServices;
+using System.Text;
+using GroveMoE.Cpu.Model;
+
+namespace GroveMoE.Cpu.Generation;
+
+/// <summary>
+/// A multi-turn chat over an <see cref="InferenceSession"/>: keeps the history, renders it with the model's chat
+/// template and streams each answer. Each turn's prompt begins with the previous turns, so only the new message is
+/// evaluated. When the history outgrows the context, the oldest turns are dropped if
+/// <see cref="ChatOptions.DropOldestTurns"/>, else <see cref="ContextFullException"/> is thrown.
+/// </summary>
+public sealed class ChatSession(InferenceSession session, ChatOptions? options = null)
+{
+    private readonly List<ChatMessage> _history = [];
+    private readonly ChatTemplate _template = ChatTemplate.ForModel(session.Model.File.Metadata);
+
+    public ChatOptions Options { get; } = options ?? new ChatOptions();
+    public InferenceSession Session => session;
+
+    /// <summary>The turns so far (system prompt excluded), oldest first.</summary>
+    public IReadOnlyList<ChatMessage> History => _history;
+
+    /// <summary>Turns dropped so far to fit the context.</summary>
+    public int DroppedTurns { get; private set; }
+
+    /// <summary>Forgets the conversation and empties the cache.</summary>
+    public void Reset()
+    {
+        _history.Clear();
+        DroppedTurns = 0;
+        session.Reset();
+    }
+
+    /// <summary>Adds <paramref name="userMessage"/> and streams the answer, which joins the history when it ends
+    /// (a cancelled answer joins as far as it got).</summary>
+    public async IAsyncEnumerable<string> SendAsync(string userMessage, GenerationOptions? generation = null,
+        [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        generation ??= new GenerationOptions();
+        _history.Add(new ChatMessage(ChatRole.User, userMessage));
+        int[] prompt;
+        try
+        {
+            prompt = FitPrompt(generation);
+        }
+        catch
+        {
+            _history.RemoveAt(_history.Count - 1);
+            throw;
+        }
+
+        var answer = new StringBuilder();
+        try
+        {
+            await foreach (var piece in session.GenerateAsync(prompt, generation, cancellationToken))
+            {
+                answer.Append(piece);
+                yield return piece;
+            }
+        }
+        finally
+        {
+            _history.Add(new ChatMessage(ChatRole.Assistant, answer.ToString()));
+        }
+    }
+
+    /// <summary>Renders the history, dropping the oldest turns while the prompt leaves no room to answer.</summary>
+    private int[] FitPrompt(GenerationOptions generation)
+    {
+        int room = Math.Min(generation.MaxTokens, Math.Max(16, session.ContextLength / 8));
+        while (true)
+        {
+            var prompt = session.Tokenizer.Encode(_template.Render(Options.SystemPrompt, _history, Options.Thinking));
+            if (prompt.Length + room <= session.ContextLength) return prompt;
+            if (!Options.DropOldestTurns || _history.Count <= 1)
+                throw new ContextFullException(session.ContextLength, prompt.Length + room);
+            int drop = _history.Count >= 3 ? 2 : 1; // a user message and its answer
+            _history.RemoveRange(0, drop);
+            DroppedTurns += drop;
+        }
+    }
+}

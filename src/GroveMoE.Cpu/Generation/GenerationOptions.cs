@@ -1,0 +1,13 @@
+namespace GroveMoE.Cpu.Generation;
+
+/// <summary>What one generation call may do: how many tokens, when to stop, how to sample.</summary>
+public sealed record GenerationOptions
+{
+    /// <summary>Most tokens to generate; the context length bounds it too.</summary>
+    public int MaxTokens { get; init; } = 512;
+
+    /// <summary>Texts that end the answer when generated; they are not part of the answer.</summary>
+    public IReadOnlyList<string> StopSequences { get; init; } = [];
+
+    public SamplerOptions Sampler { get; init; } = new();
+}

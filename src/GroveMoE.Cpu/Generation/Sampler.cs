@@ -1,0 +1,119 @@
+using System.Numerics.Tensors;
+
+namespace GroveMoE.Cpu.Generation;
+
+/// <summary>
+/// Picks the next token from a row of logits with the stages of <see cref="SamplerOptions"/>. Buffers are sized
+/// to the vocabulary once, so sampling allocates nothing per token.
+/// </summary>
+public sealed class Sampler
+{
+    private readonly SamplerOptions _options;
+    private readonly float[] _logits;
+    private readonly int[] _candidates;
+    private readonly float[] _weights;
+    private readonly HashSet<int> _seen = [];
+    private readonly Random _random;
+
+    public Sampler(SamplerOptions options, int vocabSize)
+    {
+        options.Validate();
+        _options = options;
+        _logits = new float[vocabSize];
+        _candidates = new int[vocabSize];
+        _weights = new float[vocabSize];
+        _random = new Random(unchecked((int)(options.Seed ?? (ulong)Environment.TickCount64) ^ (int)((options.Seed ?? 0) >> 32)));
+    }
+
+    public SamplerOptions Options => _options;
+
+    /// <param name="logits">The logits of the next position.</param>
+    /// <param name="history">Tokens so far (prompt and generated), for the penalties.</param>
+    public int Sample(ReadOnlySpan<float> logits, ReadOnlySpan<int> history)
+    {
+        var o = _options;
+        var working = _logits.AsSpan(0, logits.Length);
+        logits.CopyTo(working);
+        ApplyPenalties(working, history);
+        if (o.IsGreedy) return TensorPrimitives.IndexOfMax(working);
+
+        int count = TopK(working, o.TopK == 0 ? working.Length : Math.Min(o.TopK, working.Length));
+        var candidates = _candidates.AsSpan(0, count);
+        var weights = _weights.AsSpan(0, count);
+
+        // Softmax at the temperature over the (sorted, best first) candidates.
+        float max = working[candidates[0]];
+        float sum = 0;
+        for (int i = 0; i < count; i++)
+        {
+            weights[i] = MathF.Exp((working[candidates[i]] - max) / o.Temperature);
+            sum += weights[i];
+        }
+
+        // Top-p: the shortest prefix reaching the mass; min-p: drop tokens far below the best.
+        float kept = 0, floor = o.MinP * weights[0];
+        int n = 0;
+        while (n < count && (n == 0 || (kept < o.TopP * sum && weights[n] >= floor)))
+        {
+            kept += weights[n];
+            n++;
+        }
+
+        float draw = (float)_random.NextDouble() * kept;
+        for (int i = 0; i < n; i++)
+        {
+            draw -= weights[i];
+            if (draw < 0) return candidates[i];
+        }
+        return candidates[n - 1];
+    }
+
+    private void ApplyPenalties(Span<float> logits, ReadOnlySpan<int> history)
+    {
+        var o = _options;
+        if (o.RepetitionPenalty == 1f && o.PresencePenalty == 0f || o.PenaltyWindow == 0) return;
+        _seen.Clear();
+        foreach (int token in history[Math.Max(0, history.Length - o.PenaltyWindow)..])
+        {
+            if ((uint)token >= (uint)logits.Length || !_seen.Add(token)) continue;
+            float l = logits[token];
+            l = l > 0 ? l / o.RepetitionPenalty : l * o.RepetitionPenalty;
+            logits[token] = l - o.PresencePenalty;
+        }
+    }
+
+    /// <summary>Puts the indices of the <paramref name="k"/> largest logits in <c>_candidates</c>, best first.</summary>
+    private int TopK(ReadOnlySpan<float> logits, int k)
+    {
+        var candidates = _candidates.AsSpan(0, k);
+        var keys = _weights.AsSpan(0, k);
+        if (k == logits.Length)
+        {
+            for (int i = 0; i < k; i++) candidates[i] = i;
+            logits.CopyTo(keys);
+        }
+        else
+        {
+            // Keep the best k in a sorted prefix; most logits fail the first comparison with the current k-th.
+            int filled = 0;
+            for (int i = 0; i < logits.Length; i++)
+            {
+                float v = logits[i];
+                if (filled == k && v <= keys[k - 1]) continue;
+                int at = filled < k ? filled++ : k - 1;
+                while (at > 0 && keys[at - 1] < v)
+                {
+                    keys[at] = keys[at - 1];
+                    candidates[at] = candidates[at - 1];
+                    at--;
+                }
+                keys[at] = v;
+                candidates[at] = i;
+            }
+            return k;
+        }
+        // Descending by logit; the sort is deterministic, so a seed always picks the same token.
+        keys.Sort(candidates, static (a, b) => b.CompareTo(a));
+        return k;
+    }
+}
