@@ -1,4 +1,5 @@
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
 using GroveMoE.Cpu.Quantization;
 
 namespace GroveMoE.Cpu.Kernels;
@@ -40,6 +41,7 @@ public static unsafe class MatMul
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void QuantizedRows(in WeightMatrix w, int rowStart, int rowEnd, Q8Activations q, ReadOnlySpan<int> inputRows,
         Span<float> output, int outputStride)
     {
@@ -53,6 +55,22 @@ public static unsafe class MatMul
         fixed (float* scales = q.Scales)
         fixed (int* sums = q.Sums)
         {
+            if (n < Group)
+            {
+                // Decode: few input rows, so each goes over the whole row range in one kernel call.
+                fixed (float* outputs = output)
+                {
+                    for (int i = 0; i < n; i++)
+                    {
+                        var x = RowOf(quants, scales, sums, inputRows[i], cols);
+                        float* destination = outputs + (long)i * outputStride + rowStart;
+                        if (QuantizedDot.Range(q4, w.Row(rowStart), w.RowBytes, rowEnd - rowStart, x, blocks, destination)) continue;
+                        for (int r = rowStart; r < rowEnd; r++)
+                            output[i * outputStride + r] = q4 ? QuantizedDot.Q4_0(w.Row(r), x, blocks) : QuantizedDot.Q8_0(w.Row(r), x, blocks);
+                    }
+                }
+                return;
+            }
             for (int r = rowStart; r < rowEnd; r++)
             {
                 byte* row = w.Row(r);
@@ -73,6 +91,7 @@ public static unsafe class MatMul
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Q8Row RowOf(sbyte* quants, float* scales, int* sums, int row, int cols)
     {
         long blocks = cols / Q8Activations.BlockSize;
