@@ -1,0 +1,35 @@
+using GroveMoE.Cpu.Model;
+using GroveMoE.Cpu.Quantization;
+
+namespace GroveMoE.Cpu.Tests.Model;
+
+/// <summary>Counts the whole process's allocations, workers included, so nothing else may run meanwhile.</summary>
+[CollectionDefinition(nameof(DecodeAllocationTests), DisableParallelization = true)]
+public class DecodeAllocationCollection;
+
+[Collection(nameof(DecodeAllocationTests))]
+public class DecodeAllocationTests
+{
+    [Theory]
+    [InlineData(GgmlType.Q4_0, KvCacheType.F32)]
+    [InlineData(GgmlType.Q8_0, KvCacheType.F16)]
+    [InlineData(GgmlType.F16, KvCacheType.F32)]
+    public void DecodeStepsAllocateNothing(GgmlType type, KvCacheType kvCache)
+    {
+        using var directory = new TempDirectory();
+        var config = TestModels.RandomConfig(5);
+        string path = TestModels.Write(directory.Path, config, type);
+        using var model = GroveModel.Load(path);
+        using var forward = new GroveForward(model, 64, threads: 2, kvCacheType: kvCache);
+        var logits = new float[config.Vocab];
+        var tokens = TestModels.Prompt(5, 40, config.Vocab);
+        forward.Evaluate(tokens.AsSpan(0, 8), logits); // warm-up: JIT, first-use buffers
+        for (int i = 8; i < 16; i++) forward.Evaluate(tokens.AsSpan(i, 1), logits);
+
+        long before = GC.GetTotalAllocatedBytes(precise: true);
+        for (int i = 16; i < 40; i++) forward.Evaluate(tokens.AsSpan(i, 1), logits);
+        long allocated = GC.GetTotalAllocatedBytes(precise: true) - before;
+
+        Assert.Equal(0, allocated);
+    }
+}
