@@ -20,16 +20,19 @@ public class DecodeAllocationTests
         var config = TestModels.RandomConfig(5);
         string path = TestModels.Write(directory.Path, config, type);
         using var model = GroveModel.Load(path);
-        using var forward = new GroveForward(model, 64, threads: 2, kvCacheType: kvCache);
+        using var forward = new GroveForward(model, 128, threads: 2, kvCacheType: kvCache);
         var logits = new float[config.Vocab];
-        var tokens = TestModels.Prompt(5, 40, config.Vocab);
+        var tokens = TestModels.Prompt(5, 128, config.Vocab);
         forward.Evaluate(tokens.AsSpan(0, 8), logits); // warm-up: JIT, first-use buffers
-        for (int i = 8; i < 16; i++) forward.Evaluate(tokens.AsSpan(i, 1), logits);
 
-        long before = GC.GetTotalAllocatedBytes(precise: true);
-        for (int i = 16; i < 40; i++) forward.Evaluate(tokens.AsSpan(i, 1), logits);
-        long allocated = GC.GetTotalAllocatedBytes(precise: true) - before;
-
-        Assert.Equal(0, allocated);
+        // The runtime's background JIT may allocate during any one window; a per-token allocation shows in all.
+        var windows = new List<long>();
+        for (int start = 8; start + 24 <= tokens.Length && (windows.Count == 0 || windows[^1] != 0); start += 24)
+        {
+            long before = GC.GetTotalAllocatedBytes(precise: true);
+            for (int i = start; i < start + 24; i++) forward.Evaluate(tokens.AsSpan(i, 1), logits);
+            windows.Add(GC.GetTotalAllocatedBytes(precise: true) - before);
+        }
+        Assert.True(windows[^1] == 0, $"bytes allocated per 24 decode steps, by window: {string.Join(", ", windows)}");
     }
 }
