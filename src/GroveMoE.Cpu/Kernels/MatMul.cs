@@ -55,9 +55,9 @@ public static unsafe class MatMul
         fixed (float* scales = q.Scales)
         fixed (int* sums = q.Sums)
         {
-            if (n < Group)
+            if (n == 1)
             {
-                // Decode: few input rows, so each goes over the whole row range in one kernel call.
+                // Decode: one input row goes over the whole row range in one kernel call.
                 fixed (float* outputs = output)
                 {
                     for (int i = 0; i < n; i++)
@@ -75,14 +75,17 @@ public static unsafe class MatMul
             {
                 byte* row = w.Row(r);
                 int i = 0;
-                for (; i + Group <= n; i += Group)
+                for (; i < n - 1; i += Group)
                 {
-                    for (int k = 0; k < Group; k++) group[k] = RowOf(quants, scales, sums, inputRows[i + k], cols);
+                    // Two or three left over still go through the four-row kernel (the last row repeated): one
+                    // unpacking of the weight block costs less than two or three single-row passes.
+                    int count = Math.Min(Group, n - i);
+                    for (int k = 0; k < Group; k++) group[k] = RowOf(quants, scales, sums, inputRows[i + Math.Min(k, count - 1)], cols);
                     if (q4) QuantizedDot.Q4_0x4(row, group, blocks, results);
                     else QuantizedDot.Q8_0x4(row, group, blocks, results);
-                    for (int k = 0; k < Group; k++) output[(i + k) * outputStride + r] = results[k];
+                    for (int k = 0; k < count; k++) output[(i + k) * outputStride + r] = results[k];
                 }
-                for (; i < n; i++)
+                if (i < n)
                 {
                     var x = RowOf(quants, scales, sums, inputRows[i], cols);
                     output[i * outputStride + r] = q4 ? QuantizedDot.Q4_0(row, x, blocks) : QuantizedDot.Q8_0(row, x, blocks);
