@@ -10,5 +10,6 @@ var root = new RootCommand("grove: run GroveMoE language models on the CPU")
     RunCommand.Create(),
     ChatCommand.Create(),
     PerplexityCommand.Create(),
+    ServeCommand.Create(),
 };
 return CommandLineApp.Run(root, args);
