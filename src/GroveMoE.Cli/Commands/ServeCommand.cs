@@ -40,13 +40,17 @@ internal static class ServeCommand
             int max = parse.GetValue(maxTokens);
             if (max < 1) throw new UserInputException("--n-predict must be at least 1");
 
+            int listenPort = parse.GetValue(port);
+            if (listenPort is < 0 or > 65535) throw new UserInputException("--port must be between 0 and 65535");
+            OpenAiServer.ParseHost(parse.GetValue(host)!);
+
             var file = parse.GetValue(model);
             using var loaded = LanguageModel.Load(file?.FullName ?? LoadedModel.DemoPath(),
                 new LoadOptions { Name = file is null ? "grovemoe-demo" : null });
             var options = new ServeOptions
             {
                 Host = parse.GetValue(host)!,
-                Port = parse.GetValue(port),
+                Port = listenPort,
                 ApiKey = parse.GetValue(apiKey),
                 Parallel = n,
                 Session = new SessionOptions { ContextLength = c, Threads = t },
@@ -59,7 +63,8 @@ internal static class ServeCommand
                 $"[bold]{loaded.Name}[/] on [link]{server.Address}v1[/] · {n} session(s) × {t} threads · context {c} · Ctrl-C stops");
             try
             {
-                await Task.Delay(Timeout.Infinite, cancel);
+                using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancel, server.Stopping);
+                await Task.Delay(Timeout.Infinite, stop.Token);
             }
             catch (OperationCanceledException)
             {

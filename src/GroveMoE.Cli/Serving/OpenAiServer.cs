@@ -36,6 +36,9 @@ internal sealed class OpenAiServer : IAsyncDisposable
 
     public int Waiting => _pool.Waiting;
 
+    /// <summary>Cancelled when the host is asked to stop (SIGTERM, Ctrl-C).</summary>
+    public CancellationToken Stopping => _app.Lifetime.ApplicationStopping;
+
     public static async Task<OpenAiServer> StartAsync(LanguageModel model, ServeOptions options, CancellationToken cancellationToken = default)
     {
         if (options.Parallel < 1) throw new UserInputException("--parallel must be at least 1");
@@ -83,7 +86,7 @@ internal sealed class OpenAiServer : IAsyncDisposable
         return new OpenAiServer(app, pool, new Uri(bound.EndsWith('/') ? bound : bound + "/"));
     }
 
-    private static IPAddress ParseHost(string host) =>
+    public static IPAddress ParseHost(string host) =>
         host.Equals("localhost", StringComparison.OrdinalIgnoreCase) ? IPAddress.Loopback
         : IPAddress.TryParse(host, out var address) ? address
         : throw new UserInputException($"--host must be an IP address or localhost (got '{host}')");
