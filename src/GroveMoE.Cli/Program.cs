@@ -11,5 +11,6 @@ var root = new RootCommand("grove: run GroveMoE language models on the CPU")
     TokenizeCommand.Create(),
     InfoCommand.Create(),
     PerplexityCommand.Create(),
+    ServeCommand.Create(),
 };
 return CommandLineApp.Run(root, args);

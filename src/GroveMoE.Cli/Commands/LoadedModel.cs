@@ -24,7 +24,7 @@ internal sealed class LoadedModel : IDisposable
     /// <summary>Opens <paramref name="file"/>, or builds (once) and opens the demo model; notices go to stderr.</summary>
     public static LoadedModel Open(FileInfo? file)
     {
-        string path = file?.FullName ?? Demo();
+        string path = file?.FullName ?? DemoPath();
         var model = GroveModel.Load(path);
         try
         {
@@ -39,7 +39,8 @@ internal sealed class LoadedModel : IDisposable
         }
     }
 
-    private static string Demo()
+    /// <summary>The demo model's path, built once with a progress bar; the notice that its text is noise goes to stderr.</summary>
+    public static string DemoPath()
     {
         var console = StandardError.Console;
         console.MarkupLine("[yellow]No --model given: using the built-in demo model. Its weights are random, so its text is noise;[/]");

@@ -1,0 +1,61 @@
+namespace GroveMoE.Cli.Serving;
+
+// The response bodies grove serve writes, in OpenAI's shapes (snake_case on the wire).
+
+internal sealed record ChatCompletion(string Id, long Created, string Model, IReadOnlyList<ChatChoice> Choices, Usage Usage)
+{
+    public string Object => "chat.completion";
+}
+
+internal sealed record ChatChoice(int Index, AssistantMessage Message, string? FinishReason)
+{
+    public object? Logprobs => null;
+}
+
+internal sealed record AssistantMessage(string Content)
+{
+    public string Role => "assistant";
+}
+
+internal sealed record ChatCompletionChunk(string Id, long Created, string Model, IReadOnlyList<ChunkChoice> Choices, Usage? Usage = null)
+{
+    public string Object => "chat.completion.chunk";
+}
+
+internal sealed record ChunkChoice(int Index, Delta Delta, string? FinishReason)
+{
+    public object? Logprobs => null;
+}
+
+internal sealed record Delta(string? Role = null, string? Content = null);
+
+internal sealed record TextCompletion(string Id, long Created, string Model, IReadOnlyList<TextChoice> Choices, Usage? Usage = null)
+{
+    public string Object => "text_completion";
+}
+
+internal sealed record TextChoice(int Index, string Text, string? FinishReason)
+{
+    public object? Logprobs => null;
+}
+
+internal sealed record Usage(int PromptTokens, int CompletionTokens, PromptTokensDetails PromptTokensDetails)
+{
+    public int TotalTokens => PromptTokens + CompletionTokens;
+}
+
+internal sealed record PromptTokensDetails(int CachedTokens);
+
+internal sealed record ModelList(IReadOnlyList<ModelEntry> Data)
+{
+    public string Object => "list";
+}
+
+internal sealed record ModelEntry(string Id, long Created, string OwnedBy)
+{
+    public string Object => "model";
+}
+
+internal sealed record ErrorBody(ErrorDetail Error);
+
+internal sealed record ErrorDetail(string Message, string Type, string? Param = null, string? Code = null);

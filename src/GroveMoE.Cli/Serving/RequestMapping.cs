@@ -1,0 +1,127 @@
+using System.Text.Json;
+using GroveMoE.Cpu.AI;
+using Microsoft.Extensions.AI;
+
+namespace GroveMoE.Cli.Serving;
+
+/// <summary>OpenAI request fields to Microsoft.Extensions.AI messages and options, refusing what grove cannot do.</summary>
+internal static class RequestMapping
+{
+    public static List<ChatMessage> Messages(ChatCompletionRequest request)
+    {
+        if (request.Messages is not { Count: > 0 } messages) throw ApiErrorException.BadRequest("'messages' must be a non-empty array", "messages");
+        var mapped = new List<ChatMessage>(messages.Count);
+        for (int i = 0; i < messages.Count; i++)
+        {
+            var message = messages[i];
+            var role = message.Role switch
+            {
+                "system" or "developer" => ChatRole.System,
+                "user" => ChatRole.User,
+                "assistant" => ChatRole.Assistant,
+                null => throw ApiErrorException.BadRequest($"messages[{i}] has no role", $"messages[{i}].role"),
+                _ => throw ApiErrorException.BadRequest($"messages[{i}].role '{message.Role}' is not supported (system, developer, user, assistant)", $"messages[{i}].role"),
+            };
+            if (message.ToolCalls is { ValueKind: not JsonValueKind.Null })
+                throw ApiErrorException.BadRequest("tool calls are not supported", $"messages[{i}].tool_calls");
+            mapped.Add(new ChatMessage(role, Text(message.Content, $"messages[{i}].content")));
+        }
+        return mapped;
+    }
+
+    public static ChatOptions Options(ChatCompletionRequest r)
+    {
+        Refuse(r.N is > 1, "n", "only n = 1 is supported");
+        Refuse(r.Tools is { ValueKind: JsonValueKind.Array } tools && tools.GetArrayLength() > 0, "tools", "tools are not supported");
+        Refuse(r.Functions is { ValueKind: JsonValueKind.Array }, "functions", "functions are not supported");
+        Refuse(r.Logprobs == true, "logprobs", "logprobs are not supported");
+        Refuse(r.ResponseFormat is { ValueKind: JsonValueKind.Object } format
+            && format.TryGetProperty("type", out var type) && type.GetString() != "text", "response_format", "only the text response format is supported");
+        var options = Sampling(r.MaxCompletionTokens ?? r.MaxTokens, r.Temperature, r.TopP, r.TopK, r.MinP, r.RepeatPenalty,
+            r.PresencePenalty, r.Seed, r.Stop);
+        if ((r.ChatTemplateKwargs?.EnableThinking ?? r.EnableThinking) is { } thinking)
+            options.AdditionalProperties![GroveChatClient.EnableThinkingKey] = thinking;
+        return options;
+    }
+
+    public static string Prompt(CompletionRequest request)
+    {
+        Refuse(request.N is > 1 || request.BestOf is > 1, "n", "only n = 1 is supported");
+        Refuse(request.Echo == true, "echo", "echo is not supported");
+        Refuse(request.Logprobs is > 0, "logprobs", "logprobs are not supported");
+        Refuse(!string.IsNullOrEmpty(request.Suffix), "suffix", "suffix is not supported");
+        var prompt = request.Prompt;
+        if (prompt is { ValueKind: JsonValueKind.Array } array)
+        {
+            if (array.GetArrayLength() != 1 || array[0].ValueKind != JsonValueKind.String)
+                throw ApiErrorException.BadRequest("'prompt' must be a string or an array of one string", "prompt");
+            prompt = array[0];
+        }
+        if (prompt is not { ValueKind: JsonValueKind.String } text || text.GetString() is not { Length: > 0 } value)
+            throw ApiErrorException.BadRequest("'prompt' must be a non-empty string", "prompt");
+        return value;
+    }
+
+    public static ChatOptions Sampling(int? maxTokens, float? temperature, float? topP, int? topK, float? minP,
+        float? repeatPenalty, float? presencePenalty, long? seed, JsonElement? stop)
+    {
+        Refuse(maxTokens is < 1, "max_tokens", "'max_tokens' must be at least 1");
+        var options = new ChatOptions
+        {
+            MaxOutputTokens = maxTokens,
+            Temperature = temperature,
+            TopP = topP,
+            TopK = topK,
+            PresencePenalty = presencePenalty,
+            Seed = seed,
+            StopSequences = StopSequences(stop),
+            AdditionalProperties = [],
+        };
+        if (minP is { } m) options.AdditionalProperties["min_p"] = m;
+        if (repeatPenalty is { } p) options.AdditionalProperties["repeat_penalty"] = p;
+        return options;
+    }
+
+    private static List<string>? StopSequences(JsonElement? stop)
+    {
+        switch (stop)
+        {
+            case null or { ValueKind: JsonValueKind.Null }:
+                return null;
+            case { ValueKind: JsonValueKind.String } one:
+                return [one.GetString()!];
+            case { ValueKind: JsonValueKind.Array } many when many.GetArrayLength() <= 4 && many.EnumerateArray().All(s => s.ValueKind == JsonValueKind.String):
+                return many.EnumerateArray().Select(s => s.GetString()!).Where(s => s.Length > 0).ToList();
+            default:
+                throw ApiErrorException.BadRequest("'stop' must be a string or an array of up to 4 strings", "stop");
+        }
+    }
+
+    private static string Text(JsonElement? content, string param)
+    {
+        switch (content)
+        {
+            case null or { ValueKind: JsonValueKind.Null }:
+                return "";
+            case { ValueKind: JsonValueKind.String } text:
+                return text.GetString()!;
+            case { ValueKind: JsonValueKind.Array } parts:
+                var joined = new System.Text.StringBuilder();
+                foreach (var part in parts.EnumerateArray())
+                {
+                    if (part.ValueKind != JsonValueKind.Object || !part.TryGetProperty("type", out var type) || type.GetString() != "text"
+                        || !part.TryGetProperty("text", out var text) || text.ValueKind != JsonValueKind.String)
+                        throw ApiErrorException.BadRequest("only text content parts are supported", param);
+                    joined.Append(text.GetString());
+                }
+                return joined.ToString();
+            default:
+                throw ApiErrorException.BadRequest("content must be a string or an array of text parts", param);
+        }
+    }
+
+    private static void Refuse(bool condition, string param, string message)
+    {
+        if (condition) throw ApiErrorException.BadRequest(message, param);
+    }
+}

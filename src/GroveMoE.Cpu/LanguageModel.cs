@@ -1,0 +1,105 @@
+using GroveMoE.Cpu.Generation;
+using GroveMoE.Cpu.Model;
+using GroveMoE.Cpu.Model.Synthetic;
+using GroveMoE.Cpu.Tokenization;
+
+namespace GroveMoE.Cpu;
+
+/// <summary>
+/// A GroveMoE model ready to generate: the memory-mapped weights, the tokenizer and the chat template, loaded in
+/// one call. This is the type an application starts from.
+/// </summary>
+/// <remarks>
+/// A loaded model is immutable and safe to share across threads: any number of sessions, on any threads, may
+/// generate from it at the same time, each with its own KV cache, and each gives the same text it would give
+/// alone. A session itself (<see cref="InferenceSession"/>, <see cref="ChatSession"/>) is for one conversation
+/// at a time. Dispose the model after its sessions; it unmaps the file.
+/// </remarks>
+/// <example>
+/// <code>
+/// using var model = LanguageModel.Load("GroveMoE-Inst-Q4_0.gguf");
+/// using var session = model.OpenSession();
+/// var chat = new ChatSession(session);
+/// await foreach (var piece in chat.SendAsync("Hello!")) Console.Write(piece);
+/// </code>
+/// </example>
+public sealed class LanguageModel : IDisposable
+{
+    private LanguageModel(GroveModel model, GroveTokenizer tokenizer, string name, LoadOptions options)
+    {
+        Model = model;
+        Tokenizer = tokenizer;
+        ChatTemplate = ChatTemplate.ForModel(model.File.Metadata);
+        Name = name;
+        Options = options;
+    }
+
+    /// <summary>The weights and hyperparameters.</summary>
+    public GroveModel Model { get; }
+
+    /// <summary>The model's byte-level BPE tokenizer, read from the GGUF.</summary>
+    public GroveTokenizer Tokenizer { get; }
+
+    /// <summary>Renders conversations into the prompt format the model was trained on.</summary>
+    public ChatTemplate ChatTemplate { get; }
+
+    /// <summary>The model's name (see <see cref="LoadOptions.Name"/>).</summary>
+    public string Name { get; }
+
+    /// <summary>The options the model was loaded with.</summary>
+    public LoadOptions Options { get; }
+
+    /// <summary>True for the built-in demo model, whose random weights produce meaningless text.</summary>
+    public bool IsDemo { get; private init; }
+
+    /// <summary>
+    /// Maps the GroveMoE GGUF file at <paramref name="path"/> and reads its tokenizer. Throws
+    /// <see cref="FileNotFoundException"/>, <see cref="Gguf.GgufFormatException"/> or
+    /// <see cref="ModelFormatException"/> for files it cannot use.
+    /// </summary>
+    public static LanguageModel Load(string path, LoadOptions? options = null)
+    {
+        options ??= new LoadOptions();
+        var model = GroveModel.Load(path);
+        try
+        {
+            var tokenizer = GroveTokenizer.FromMetadata(model.File.Metadata);
+            string name = options.Name
+                ?? model.File.Metadata.GetStringOrNull("general.name")
+                ?? Path.GetFileNameWithoutExtension(path);
+            return new LanguageModel(model, tokenizer, name, options);
+        }
+        catch
+        {
+            model.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Loads the built-in demo model (a small GroveMoE with random weights and the real Qwen3 tokenizer), building
+    /// and caching it on first use. It shows the runtime working; its text is noise.
+    /// </summary>
+    /// <param name="bytesWritten">Progress of the one-time build, in tensor bytes.</param>
+    public static LanguageModel LoadDemo(LoadOptions? options = null, IProgress<long>? bytesWritten = null)
+    {
+        var loaded = Load(DemoModel.EnsureBuilt(bytesWritten), options);
+        return new LanguageModel(loaded.Model, loaded.Tokenizer, options?.Name ?? "grovemoe-demo", loaded.Options) { IsDemo = true };
+    }
+
+    /// <summary>Opens a session: a KV cache and worker threads of its own over the shared weights.</summary>
+    /// <param name="options">Its context length, threads and batch size; default: <see cref="LoadOptions.Session"/>.</param>
+    public InferenceSession OpenSession(SessionOptions? options = null) =>
+        new(Model, Tokenizer, options ?? Options.Session);
+
+    /// <summary>Opens a multi-turn chat on a new session; dispose the chat's <see cref="ChatSession.Session"/> when done.</summary>
+    public ChatSession OpenChat(Generation.ChatOptions? chat = null, SessionOptions? session = null) =>
+        new(OpenSession(session), chat);
+
+    /// <summary>The tokens of the prompt that asks for the assistant's next message in <paramref name="messages"/>.</summary>
+    public int[] EncodeChat(IReadOnlyList<ChatMessage> messages, bool thinking = true) =>
+        Tokenizer.Encode(ChatTemplate.Render(null, messages, thinking));
+
+    /// <summary>Unmaps the weights; sessions must be disposed first.</summary>
+    public void Dispose() => Model.Dispose();
+}

@@ -1,0 +1,182 @@
+using GroveMoE.Cpu.AI;
+using GroveMoE.Cpu.Generation;
+using Microsoft.Extensions.AI;
+using Microsoft.Extensions.Caching.Distributed;
+using Microsoft.Extensions.Caching.Memory;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using AiChatMessage = Microsoft.Extensions.AI.ChatMessage;
+using AiChatOptions = Microsoft.Extensions.AI.ChatOptions;
+using AiChatRole = Microsoft.Extensions.AI.ChatRole;
+using GroveChatMessage = GroveMoE.Cpu.Generation.ChatMessage;
+using GroveChatRole = GroveMoE.Cpu.Generation.ChatRole;
+
+namespace GroveMoE.Cpu.Tests.AI;
+
+public sealed class GroveChatClientTests(TinyLanguageModelFixture tiny) : IClassFixture<TinyLanguageModelFixture>
+{
+    private static AiChatOptions Greedy(int maxTokens = 12) => new() { Temperature = 0, MaxOutputTokens = maxTokens };
+
+    /// <summary>What a fresh session generates from the template's rendering of the history: the reference.</summary>
+    private (string Text, GenerationStats Stats) Reference(IReadOnlyList<GroveChatMessage> history, int maxTokens = 12,
+        bool thinking = true, IReadOnlyList<string>? stops = null) =>
+        tiny.Generate(tiny.Model.Tokenizer.Encode(tiny.Model.ChatTemplate.Render(null, history, thinking)),
+            new GenerationOptions { MaxTokens = maxTokens, Sampler = SamplerOptions.Greedy, StopSequences = stops ?? [] });
+
+    [Fact]
+    public async Task ResponseAndStreamMatchAFreshSessionWithUsageCounted()
+    {
+        using var client = new GroveChatClient(tiny.Model);
+        AiChatMessage[] messages = [new(AiChatRole.System, "You are terse."), new(AiChatRole.User, "Hello there")];
+        var (expected, stats) = Reference([new(GroveChatRole.System, "You are terse."), new(GroveChatRole.User, "Hello there")]);
+
+        var response = await client.GetResponseAsync(messages, Greedy());
+        Assert.Equal(expected, response.Text);
+        Assert.Equal(stats.PromptTokens, response.Usage!.InputTokenCount);
+        Assert.Equal(stats.GeneratedTokens, response.Usage.OutputTokenCount);
+        Assert.Equal(stats.PromptTokens + stats.GeneratedTokens, response.Usage.TotalTokenCount);
+        Assert.Equal(stats.FinishReason == FinishReason.Stop ? ChatFinishReason.Stop : ChatFinishReason.Length, response.FinishReason);
+        Assert.Equal("tiny", response.ModelId);
+
+        var pieces = new List<string>();
+        await foreach (var update in client.GetStreamingResponseAsync(messages, Greedy())) pieces.Add(update.Text);
+        Assert.True(pieces.Count > 2);
+        Assert.Equal(expected, string.Concat(pieces));
+    }
+
+    [Fact]
+    public async Task OptionsMapToTheSampler()
+    {
+        using var client = new GroveChatClient(tiny.Model);
+        AiChatMessage[] messages = [new(AiChatRole.User, "Count to ten")];
+        var history = new List<GroveChatMessage> { new(GroveChatRole.User, "Count to ten") };
+
+        var short3 = await client.GetResponseAsync(messages, Greedy(3));
+        Assert.Equal(3, short3.Usage!.OutputTokenCount);
+        Assert.Equal(ChatFinishReason.Length, short3.FinishReason);
+
+        var noThink = Greedy();
+        noThink.AdditionalProperties = new() { [GroveChatClient.EnableThinkingKey] = false };
+        var (expectedNoThink, statsNoThink) = Reference(history, thinking: false);
+        var answer = await client.GetResponseAsync(messages, noThink);
+        Assert.Equal(expectedNoThink, answer.Text);
+        Assert.Equal(statsNoThink.PromptTokens, answer.Usage!.InputTokenCount);
+
+        string full = Reference(history, maxTokens: 24).Text;
+        string stop = full.Substring(full.Length / 2, Math.Min(3, full.Length - full.Length / 2));
+        var stopped = Greedy(24);
+        stopped.StopSequences = [stop];
+        var cut = await client.GetResponseAsync(messages, stopped);
+        Assert.Equal(full[..full.IndexOf(stop, StringComparison.Ordinal)], cut.Text);
+        Assert.Equal(ChatFinishReason.Stop, cut.FinishReason);
+
+        var seeded = new AiChatOptions { Temperature = 1.5f, TopK = 50, TopP = 0.9f, Seed = 42, MaxOutputTokens = 12 };
+        var again = seeded.Clone();
+        Assert.Equal((await client.GetResponseAsync(messages, seeded)).Text, (await client.GetResponseAsync(messages, again)).Text);
+        var referenceSeeded = tiny.Generate(tiny.Model.EncodeChat(history), new GenerationOptions
+        {
+            MaxTokens = 12,
+            Sampler = new SamplerOptions { Temperature = 1.5f, TopK = 50, TopP = 0.9f, Seed = 42 },
+        });
+        Assert.Equal(referenceSeeded.Text, (await client.GetResponseAsync(messages, seeded)).Text);
+
+        await Assert.ThrowsAsync<ArgumentException>(() => client.GetResponseAsync(messages, new AiChatOptions { Temperature = -1 }));
+    }
+
+    [Fact]
+    public async Task AHistoryThatExtendsTheLastReusesItsCache()
+    {
+        using var client = new GroveChatClient(tiny.Model);
+        var messages = new List<AiChatMessage> { new(AiChatRole.User, "Tell me a story") };
+        var first = await client.GetResponseAsync(messages, Greedy());
+        Assert.Equal(0, first.Usage!.CachedInputTokenCount);
+
+        messages.AddRange(first.Messages);
+        messages.Add(new AiChatMessage(AiChatRole.User, "And then?"));
+        var second = await client.GetResponseAsync(messages, Greedy());
+        Assert.True(second.Usage!.CachedInputTokenCount >= first.Usage.InputTokenCount,
+            $"reused {second.Usage.CachedInputTokenCount} of the first prompt's {first.Usage.InputTokenCount} tokens");
+
+        var (expected, _) = Reference([new(GroveChatRole.User, "Tell me a story"), new(GroveChatRole.Assistant, first.Text),
+            new(GroveChatRole.User, "And then?")]);
+        Assert.Equal(expected, second.Text);
+    }
+
+    [Fact]
+    public async Task CancellationStopsTheStream()
+    {
+        using var client = new GroveChatClient(tiny.Model);
+        using var cancel = new CancellationTokenSource();
+        int seen = 0;
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(async () =>
+        {
+            await foreach (var _ in client.GetStreamingResponseAsync([new(AiChatRole.User, "Go on forever")], Greedy(400), cancel.Token))
+                if (++seen == 2) cancel.Cancel();
+        });
+        Assert.Equal(2, seen);
+    }
+
+    [Fact]
+    public async Task WorksInsideTheMicrosoftExtensionsAiPipelineWithCachingAndLogging()
+    {
+        using var grove = new GroveChatClient(tiny.Model);
+        var counting = new CountingChatClient(grove);
+        var logs = new ListLoggerProvider();
+        using var loggerFactory = LoggerFactory.Create(b => b.AddProvider(logs).SetMinimumLevel(LogLevel.Trace));
+        IDistributedCache cache = new MemoryDistributedCache(Options.Create(new MemoryDistributedCacheOptions()));
+        using var pipeline = new ChatClientBuilder(counting)
+            .UseDistributedCache(cache)
+            .UseLogging(loggerFactory)
+            .Build();
+
+        AiChatMessage[] messages = [new(AiChatRole.User, "What is a grove?")];
+        var (expected, _) = Reference([new(GroveChatRole.User, "What is a grove?")]);
+        var first = await pipeline.GetResponseAsync(messages, Greedy());
+        var second = await pipeline.GetResponseAsync(messages, Greedy());
+        Assert.Equal(expected, first.Text);
+        Assert.Equal(expected, second.Text);
+        Assert.Equal(1, counting.Calls); // the second came from the cache
+
+        var streamed = new System.Text.StringBuilder();
+        await foreach (var update in pipeline.GetStreamingResponseAsync([new(AiChatRole.User, "Another question")], Greedy()))
+            streamed.Append(update.Text);
+        Assert.Equal(Reference([new(GroveChatRole.User, "Another question")]).Text, streamed.ToString());
+        Assert.Equal(2, counting.Calls);
+
+        Assert.Contains(logs.Messages, m => m.Contains("GetResponseAsync", StringComparison.Ordinal));
+        Assert.Contains(logs.Messages, m => m.Contains("GetStreamingResponseAsync", StringComparison.Ordinal));
+        Assert.Same(tiny.Model, pipeline.GetService<LanguageModel>());
+    }
+
+    private sealed class CountingChatClient(IChatClient inner) : DelegatingChatClient(inner)
+    {
+        public int Calls;
+
+        public override Task<ChatResponse> GetResponseAsync(IEnumerable<AiChatMessage> messages, AiChatOptions? options = null, CancellationToken cancellationToken = default)
+        {
+            Interlocked.Increment(ref Calls);
+            return base.GetResponseAsync(messages, options, cancellationToken);
+        }
+
+        public override IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(IEnumerable<AiChatMessage> messages, AiChatOptions? options = null, CancellationToken cancellationToken = default)
+        {
+            Interlocked.Increment(ref Calls);
+            return base.GetStreamingResponseAsync(messages, options, cancellationToken);
+        }
+    }
+
+    private sealed class ListLoggerProvider : ILoggerProvider, ILogger
+    {
+        public List<string> Messages { get; } = [];
+        public ILogger CreateLogger(string categoryName) => this;
+        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+        public bool IsEnabled(LogLevel logLevel) => true;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        {
+            lock (Messages) Messages.Add(formatter(state, exception));
+        }
+
+        public void Dispose() { }
+    }
+}
