@@ -13,7 +13,7 @@ public sealed class TinyLanguageModelFixture : IDisposable
         Model = LanguageModel.Load(_file.Path, new LoadOptions { Name = "tiny", Session = Session });
     }
 
-    public static SessionOptions Session { get; } = new() { ContextLength = 512, Threads = 1 };
+    public static SessionOptions Session { get; } = new() { ContextLength = 4096, Threads = 1 };
 
     public LanguageModel Model { get; }
 

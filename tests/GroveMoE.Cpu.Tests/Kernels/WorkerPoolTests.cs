@@ -37,10 +37,16 @@ public sealed class WorkerPoolTests
         using var pool = new WorkerPool(2);
         var work = new CountingWork(64);
         pool.Run(work, 64);
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int call = 0; call < 2000; call++) pool.Run(work, 64);
-        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
-        Assert.Equal(0, allocated);
-        Assert.All(work.Hits, h => Assert.Equal(2001, h));
+        // A one-off allocation by the runtime (a lock inflating under contention from other tests) may land in
+        // any one window; an allocation per call lands in every window.
+        var windows = new List<long>();
+        for (int window = 0; window < 5 && (windows.Count == 0 || windows[^1] != 0); window++)
+        {
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            for (int call = 0; call < 400; call++) pool.Run(work, 64);
+            windows.Add(GC.GetAllocatedBytesForCurrentThread() - before);
+        }
+        Assert.True(windows[^1] == 0, $"bytes allocated per 400 calls, by window: {string.Join(", ", windows)}");
+        Assert.All(work.Hits, h => Assert.Equal(1 + 400 * windows.Count, h));
     }
 }
