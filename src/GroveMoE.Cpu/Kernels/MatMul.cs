@@ -41,7 +41,6 @@ public static unsafe class MatMul
         }
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void QuantizedRows(in WeightMatrix w, int rowStart, int rowEnd, Q8Activations q, ReadOnlySpan<int> inputRows,
         Span<float> output, int outputStride)
     {
@@ -55,22 +54,6 @@ public static unsafe class MatMul
         fixed (float* scales = q.Scales)
         fixed (int* sums = q.Sums)
         {
-            if (n == 1)
-            {
-                // Decode: one input row goes over the whole row range in one kernel call.
-                fixed (float* outputs = output)
-                {
-                    for (int i = 0; i < n; i++)
-                    {
-                        var x = RowOf(quants, scales, sums, inputRows[i], cols);
-                        float* destination = outputs + (long)i * outputStride + rowStart;
-                        if (QuantizedDot.Range(q4, w.Row(rowStart), w.RowBytes, rowEnd - rowStart, x, blocks, destination)) continue;
-                        for (int r = rowStart; r < rowEnd; r++)
-                            output[i * outputStride + r] = q4 ? QuantizedDot.Q4_0(w.Row(r), x, blocks) : QuantizedDot.Q8_0(w.Row(r), x, blocks);
-                    }
-                }
-                return;
-            }
             for (int r = rowStart; r < rowEnd; r++)
             {
                 byte* row = w.Row(r);

@@ -33,7 +33,6 @@ internal static unsafe class Q8_0Dot
         for (int k = 0; k < 4; k++) results[k] = Scalar(w, x[k], blocks);
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static float Wide256<TDot>(byte* w, Q8Row x, int blocks) where TDot : IByteDot256
     {
         Vector256<float> acc0 = default, acc1 = default;
@@ -55,7 +54,6 @@ internal static unsafe class Q8_0Dot
         return Vector256.Sum(acc0 + acc1);
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Wide256x4<TDot>(byte* w, Q8Row* x, int blocks, float* results) where TDot : IByteDot256
     {
         Q8Row x0 = x[0], x1 = x[1], x2 = x[2], x3 = x[3];
@@ -77,48 +75,7 @@ internal static unsafe class Q8_0Dot
         results[3] = Vector256.Sum(acc3);
     }
 
-    /// <summary>
-    /// output[r] = row r · x for <paramref name="rows"/> consecutive rows (decode). One call per row range keeps
-    /// the per-row cost to the dot itself, and the rows are read in order, one sequential stream the hardware
-    /// prefetcher follows (interleaving several rows measured slower from memory).
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Wide256Range<TDot>(byte* w, long rowBytes, int rows, Q8Row x, int blocks, float* output) where TDot : IByteDot256
-    {
-        if (blocks > Q4_0Dot.MaxRangeBlocks)
-        {
-            for (int r = 0; r < rows; r++) output[r] = Wide256<TDot>(w + r * rowBytes, x, blocks);
-            return;
-        }
-        var scales = stackalloc Vector256<float>[blocks];
-        for (int b = 0; b < blocks; b++) scales[b] = Vector256.Create(x.Scales[b]);
-        for (int r = 0; r < rows; r++)
-        {
-            byte* row = w + r * rowBytes;
-            Vector256<float> acc0 = default, acc1 = default;
-            int b = 0;
-            for (; b + 2 <= blocks; b += 2)
-            {
-                byte* block = row + b * BlockBytes;
-                acc0 = RangeStep<TDot>(acc0, block, x.Quants + b * 32, scales[b]);
-                acc1 = RangeStep<TDot>(acc1, block + BlockBytes, x.Quants + (b + 1) * 32, scales[b + 1]);
-            }
-            if (b < blocks) acc0 = RangeStep<TDot>(acc0, row + b * BlockBytes, x.Quants + b * 32, scales[b]);
-            output[r] = Vector256.Sum(acc0 + acc1);
-        }
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<float> RangeStep<TDot>(Vector256<float> acc, byte* block, sbyte* quants, Vector256<float> scale)
-        where TDot : IByteDot256
-    {
-        var weights = Vector256.Load((sbyte*)block + 2);
-        var dot = TDot.Dot(Avx2.Abs(weights), Avx2.Sign(Vector256.Load(quants), weights));
-        return Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle(dot) * Vector256.Create(Scale(block)), scale, acc);
-    }
-
     /// <summary>Two blocks per step; an odd last block goes through the AVX2 form.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static float Wide512(byte* w, Q8Row x, int blocks)
     {
         var acc = Vector512<float>.Zero;
@@ -139,7 +96,6 @@ internal static unsafe class Q8_0Dot
         return total;
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Wide512x4(byte* w, Q8Row* x, int blocks, float* results)
     {
         Q8Row x0 = x[0], x1 = x[1], x2 = x[2], x3 = x[3];

@@ -59,23 +59,4 @@ public static unsafe class QuantizedDot
             default: Q8_0Dot.Scalar4(row, x, blocks, results); break;
         }
     }
-
-    /// <summary>
-    /// output[r] = (row + r·rowBytes) · x for <paramref name="rows"/> consecutive rows; false when this path has no
-    /// range form (the caller then goes row by row).
-    /// </summary>
-    internal static bool Range(KernelPath path, bool q4, byte* row, long rowBytes, int rows, Q8Row x, int blocks, float* output)
-    {
-        switch (path)
-        {
-            case KernelPath.Vector256Vnni when q4: Q4_0Dot.Wide256Range<AvxVnniByteDot>(row, rowBytes, rows, x, blocks, output); return true;
-            case KernelPath.Vector256 when q4: Q4_0Dot.Wide256Range<Avx2ByteDot>(row, rowBytes, rows, x, blocks, output); return true;
-            case KernelPath.Vector256Vnni: Q8_0Dot.Wide256Range<AvxVnniByteDot>(row, rowBytes, rows, x, blocks, output); return true;
-            case KernelPath.Vector256: Q8_0Dot.Wide256Range<Avx2ByteDot>(row, rowBytes, rows, x, blocks, output); return true;
-            default: return false;
-        }
-    }
-
-    internal static bool Range(bool q4, byte* row, long rowBytes, int rows, Q8Row x, int blocks, float* output) =>
-        Range(Best, q4, row, rowBytes, rows, x, blocks, output);
 }

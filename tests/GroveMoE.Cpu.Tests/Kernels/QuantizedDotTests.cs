@@ -68,37 +68,4 @@ public sealed unsafe class QuantizedDotTests
             }
         }
     }
-
-    [KernelPathTheory(KernelPath.Vector256), MemberData(nameof(Cases))]
-    public void Vector256Range(GgmlType type, int blocks, Values values) => CheckRange(KernelPath.Vector256, type, blocks, values);
-
-    [KernelPathTheory(KernelPath.Vector256Vnni), MemberData(nameof(Cases))]
-    public void Vector256VnniRange(GgmlType type, int blocks, Values values) => CheckRange(KernelPath.Vector256Vnni, type, blocks, values);
-
-    /// <summary>The range form (consecutive rows, one activation row) against the float64 definition, row by row.</summary>
-    private static void CheckRange(KernelPath path, GgmlType type, int blocks, Values values)
-    {
-        var random = new Random(((int)path * 1000 + (int)type) * 1000 + blocks * 10 + (int)values + 7);
-        bool extreme = values == Values.Extreme, unit = values == Values.UnitScales;
-        var x = KernelReference.RandomActivations(2, blocks * 32, random, extreme, unit);
-        const int rows = 11;
-        var rowBytes = (int)GgmlTypeInfo.RowBytes(type, blocks * 32);
-        var weights = Enumerable.Range(0, rows).Select(_ => KernelReference.RandomRow(type, blocks, random, extreme, unit)).ToArray();
-        var matrix = weights.SelectMany(w => w).ToArray();
-        var output = new float[rows];
-        fixed (byte* data = matrix)
-        fixed (sbyte* quants = x.Quants)
-        fixed (float* scales = x.Scales)
-        fixed (int* sums = x.Sums)
-        fixed (float* outputPointer = output)
-        {
-            Assert.True(QuantizedDot.Range(path, type == GgmlType.Q4_0, data, rowBytes, rows, x.Row(quants, scales, sums, 1), blocks, outputPointer));
-        }
-        for (int r = 0; r < rows; r++)
-        {
-            var (expected, magnitude) = KernelReference.Dot(type, weights[r], x, 1);
-            double tolerance = KernelReference.Tolerance(blocks, magnitude, unit);
-            Assert.True(Math.Abs(output[r] - expected) <= tolerance, $"{path} {type} range row {r}: got {output[r]}, expected {expected} ± {tolerance}");
-        }
-    }
 }
