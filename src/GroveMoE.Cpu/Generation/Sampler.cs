@@ -6,7 +6,7 @@ namespace GroveMoE.Cpu.Generation;
 /// Picks the next token from a row of logits with the stages of <see cref="SamplerOptions"/>. Buffers are sized
 /// to the vocabulary once, so sampling allocates nothing per token.
 /// </summary>
-public sealed class Sampler
+internal sealed class Sampler
 {
     private readonly SamplerOptions _options;
     private readonly float[] _logits;

@@ -9,7 +9,7 @@ namespace GroveMoE.Cpu.Kernels;
 /// q = round(x / scale) half away from zero; plus each block's quant sum for the Q4_0 kernel.
 /// The vector path computes the same float operations as the scalar one, so both give identical bits.
 /// </summary>
-public static class ActivationQuantizer
+internal static class ActivationQuantizer
 {
     private const int BlockSize = Q8Activations.BlockSize;
 

@@ -4,7 +4,7 @@ namespace GroveMoE.Cpu.Kernels;
 /// The input rows of a matmul in both forms a weight type may need: float (for F32/F16/BF16 weights) and
 /// Q8-quantized (for Q8_0/Q4_0 weights). Quantize once, then run every matmul that shares the input.
 /// </summary>
-public sealed class BatchInput(int maxRows, int maxColumns)
+internal sealed class BatchInput(int maxRows, int maxColumns)
 {
     public float[] Floats { get; } = new float[(long)maxRows * maxColumns];
     public Q8Activations Quantized { get; } = new(maxRows, maxColumns);

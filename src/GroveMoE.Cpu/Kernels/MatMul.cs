@@ -9,7 +9,7 @@ namespace GroveMoE.Cpu.Kernels;
 /// is read once for all input rows, and quantized rows go four input rows at a time through the multi-row
 /// kernels, so a batch (prefill) costs one pass over the weights and one unpacking of each block per four tokens.
 /// </summary>
-public static unsafe class MatMul
+internal static unsafe class MatMul
 {
     private const int Group = 4;
 

@@ -1,7 +1,7 @@
 namespace GroveMoE.Cpu.Kernels;
 
 /// <summary>One matrix product in a <see cref="MatMulWork"/>: output[OutputOffset + i*OutputStride + r] = W[r] · input[InputRows[i]].</summary>
-public struct MatMulTask
+internal struct MatMulTask
 {
     public WeightMatrix Weights;
     public BatchInput Input;
@@ -17,7 +17,7 @@ public struct MatMulTask
 /// Several matrix products run as one parallel dispatch (q/k/v together, all experts of a layer together),
 /// split into blocks of weight rows so both cores stay busy even when each product is small.
 /// </summary>
-public sealed class MatMulWork : IParallelWork
+internal sealed class MatMulWork : IParallelWork
 {
     private readonly MatMulTask[] _tasks;
     private readonly int[] _firstItem;

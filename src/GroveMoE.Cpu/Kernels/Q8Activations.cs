@@ -5,7 +5,7 @@ namespace GroveMoE.Cpu.Kernels;
 /// block and the sum of each block's quants (the Q4_0 kernel uses it to fold in the -8 offset). Buffers are
 /// allocated once for a maximum batch and reused.
 /// </summary>
-public sealed class Q8Activations
+internal sealed class Q8Activations
 {
     public const int BlockSize = 32;
 

@@ -5,7 +5,7 @@ namespace GroveMoE.Cpu.Kernels;
 /// supports (<see cref="KernelPaths.Best"/>). The path-taking overloads exist so tests and benchmarks can run
 /// each path; the scalar path is the reference the others are tested against.
 /// </summary>
-public static unsafe class QuantizedDot
+internal static unsafe class QuantizedDot
 {
     private static readonly KernelPath Best = KernelPaths.Best;
 

@@ -7,7 +7,7 @@ namespace GroveMoE.Cpu.Kernels;
 /// A row-major weight matrix in any supported ggml type, pointing into the mapped file: row r holds the
 /// <see cref="Columns"/> weights that produce output r. A 3-D expert tensor yields one matrix per expert.
 /// </summary>
-public readonly unsafe struct WeightMatrix
+internal readonly unsafe struct WeightMatrix
 {
     public WeightMatrix(GgmlType type, byte* data, int rows, int columns)
     {

@@ -1,7 +1,7 @@
 namespace GroveMoE.Cpu.Kernels;
 
 /// <summary>Work that a <see cref="WorkerPool"/> splits by item ranges; one instance is reused across calls.</summary>
-public interface IParallelWork
+internal interface IParallelWork
 {
     /// <summary>Processes items [start, end) on worker <paramref name="worker"/> (0 is the calling thread).</summary>
     void Execute(int start, int end, int worker);
@@ -13,7 +13,7 @@ public interface IParallelWork
 /// briefly between calls (a decode step issues hundreds of small calls) and then sleep; a call takes the
 /// lock to wake them only when one is actually asleep, so back-to-back calls cost a counter bump each.
 /// </summary>
-public sealed class WorkerPool : IDisposable
+internal sealed class WorkerPool : IDisposable
 {
     private const int SpinIterations = 20_000;
     private readonly Thread[] _threads;

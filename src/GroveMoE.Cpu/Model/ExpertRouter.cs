@@ -5,7 +5,7 @@ namespace GroveMoE.Cpu.Model;
 /// by their softmax probabilities renormalised over the selected experts; and the adjugate groups those
 /// experts fall in, each weighted by the sum of its selected experts' weights.
 /// </summary>
-public static class ExpertRouter
+internal static class ExpertRouter
 {
     /// <summary>Fills <paramref name="selected"/> (k expert indices, best first) and their <paramref name="weights"/>.</summary>
     public static void Select(ReadOnlySpan<float> logits, Span<int> selected, Span<float> weights)

@@ -71,7 +71,7 @@ public sealed class GroveForward : IDisposable
     public GroveModel Model => _model;
     public GroveConfig Config => _c;
     public int ContextLength => _cache.Capacity;
-    public KvCache Cache => _cache;
+    internal KvCache Cache => _cache;
     public int ThreadCount => _pool.ThreadCount;
 
     /// <summary>Positions already in the KV cache; the next token evaluated goes at this position.</summary>

@@ -17,7 +17,7 @@ public sealed class GroveModel : IDisposable
 
     public GgufFile File { get; }
     public GroveConfig Config { get; }
-    public GroveWeights Weights { get; }
+    internal GroveWeights Weights { get; }
 
     /// <summary>
     /// Maps <paramref name="path"/> and binds its weights. Throws <see cref="FileNotFoundException"/>,

@@ -5,7 +5,7 @@ using GroveMoE.Cpu.Quantization;
 namespace GroveMoE.Cpu.Model;
 
 /// <summary>One SwiGLU expert stack: gate and up {hidden → width}, down {width → hidden}, one matrix each per expert.</summary>
-public sealed class ExpertStack(GgufTensor gate, GgufTensor up, GgufTensor down, int count)
+internal sealed class ExpertStack(GgufTensor gate, GgufTensor up, GgufTensor down, int count)
 {
     public int Count { get; } = count;
     public WeightMatrix Gate(int expert) => WeightMatrix.Slice(gate, expert);
@@ -16,7 +16,7 @@ public sealed class ExpertStack(GgufTensor gate, GgufTensor up, GgufTensor down,
 }
 
 /// <summary>The weights of one transformer block.</summary>
-public sealed class LayerWeights
+internal sealed class LayerWeights
 {
     public required float[] AttnNorm { get; init; }
     public required WeightMatrix Q { get; init; }
@@ -32,7 +32,7 @@ public sealed class LayerWeights
 }
 
 /// <summary>All GroveMoE weights bound by name from a GGUF file, shapes checked against the config.</summary>
-public sealed class GroveWeights
+internal sealed class GroveWeights
 {
     public required WeightMatrix TokenEmbedding { get; init; }
     public required float[] OutputNorm { get; init; }

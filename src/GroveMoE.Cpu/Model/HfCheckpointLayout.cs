@@ -1,7 +1,7 @@
 namespace GroveMoE.Cpu.Model;
 
 /// <summary>A GGUF tensor and the Hugging Face tensors it is made of: one, or one per expert stacked in order.</summary>
-public sealed record HfTensorMapping(string GgufName, long[] GgufDimensions, IReadOnlyList<string> HfNames)
+internal sealed record HfTensorMapping(string GgufName, long[] GgufDimensions, IReadOnlyList<string> HfNames)
 {
     /// <summary>Elements in one ggml row, the HF tensors' last dimension (HF stores linear weights [out, in]).</summary>
     public long RowLength => GgufDimensions[0];
@@ -16,7 +16,7 @@ public sealed record HfTensorMapping(string GgufName, long[] GgufDimensions, IRe
 /// Which Hugging Face GroveMoE tensors make each GGUF tensor, in the order llama.cpp's converter stacks them:
 /// <c>mlp.experts.E.*</c> become <c>*_exps</c> and <c>mlp.chunk_experts.G.*</c> become <c>*_chexps</c>.
 /// </summary>
-public static class HfCheckpointLayout
+internal static class HfCheckpointLayout
 {
     public static List<HfTensorMapping> Mappings(GroveConfig c, bool tiedEmbeddings)
     {

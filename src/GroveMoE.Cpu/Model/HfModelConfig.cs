@@ -10,7 +10,7 @@ namespace GroveMoE.Cpu.Model;
 /// and adjugate scale are not in config.json: like llama.cpp's converter (and the authors' modeling code) they
 /// are head_dim, 2 and 0.05.
 /// </summary>
-public sealed record HfModelConfig(GroveConfig Config, bool TiedEmbeddings, int FeedForwardLength)
+internal sealed record HfModelConfig(GroveConfig Config, bool TiedEmbeddings, int FeedForwardLength)
 {
     public const string FileName = "config.json";
     public const string ArchitectureName = "GroveMoeForCausalLM";

@@ -3,7 +3,7 @@ using System.Numerics.Tensors;
 namespace GroveMoE.Cpu.Model;
 
 /// <summary>Keys and values of every layer for up to <see cref="Capacity"/> positions, a row per position.</summary>
-public sealed class KvCache
+internal sealed class KvCache
 {
     private readonly float[][] _keys = [], _values = [];
     private readonly Half[][] _halfKeys = [], _halfValues = [];

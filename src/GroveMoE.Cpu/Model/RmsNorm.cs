@@ -2,7 +2,7 @@ using System.Numerics.Tensors;
 
 namespace GroveMoE.Cpu.Model;
 
-public static class RmsNorm
+internal static class RmsNorm
 {
     /// <summary>output = x / sqrt(mean(x²) + eps) * weight.</summary>
     public static void Apply(ReadOnlySpan<float> x, ReadOnlySpan<float> weight, float eps, Span<float> output)

@@ -3,7 +3,7 @@ using System.Runtime.Intrinsics;
 namespace GroveMoE.Cpu.Model;
 
 /// <summary>NeoX-style rotary position embedding: element i rotates with element i + d/2 by pos * base^(-2i/d).</summary>
-public sealed class Rope
+internal sealed class Rope
 {
     private readonly float[] _inverseFrequencies;
 

@@ -1,7 +1,7 @@
 namespace GroveMoE.Cpu.Model;
 
 /// <summary>GGUF tensor names of the GroveMoE graph, as llama.cpp's converter writes them.</summary>
-public static class TensorNames
+internal static class TensorNames
 {
     public const string TokenEmbedding = "token_embd.weight";
     public const string OutputNorm = "output_norm.weight";

@@ -4,7 +4,7 @@ using System.Runtime.InteropServices;
 namespace GroveMoE.Cpu.Quantization;
 
 /// <summary>F16 (IEEE half) and BF16 (the upper half of an f32) rows, converted with round-to-nearest-even as ggml does.</summary>
-public static class HalfFloats
+internal static class HalfFloats
 {
     public static void QuantizeF16(ReadOnlySpan<float> source, Span<byte> destination) =>
         TensorPrimitives.ConvertToHalf(source, MemoryMarshal.Cast<byte, Half>(destination)[..source.Length]);

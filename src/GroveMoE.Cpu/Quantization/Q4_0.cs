@@ -7,7 +7,7 @@ namespace GroveMoE.Cpu.Quantization;
 /// its low nibble and element j+16 in its high nibble; value = (nibble - 8) * d. d = m / -8 where m is the
 /// element of largest magnitude (sign kept), so that element maps exactly to nibble 0.
 /// </summary>
-public static class Q4_0
+internal static class Q4_0
 {
     public const int BlockSize = 32;
     public const int BlockBytes = 18;

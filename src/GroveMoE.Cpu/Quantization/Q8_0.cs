@@ -6,7 +6,7 @@ namespace GroveMoE.Cpu.Quantization;
 /// ggml's Q8_0: blocks of 32 values stored as an f16 scale d followed by 32 int8 quants; value = q * d,
 /// d = max|x| / 127, q = round-half-away(x / d).
 /// </summary>
-public static class Q8_0
+internal static class Q8_0
 {
     public const int BlockSize = 32;
     public const int BlockBytes = 34;

@@ -9,7 +9,7 @@ namespace GroveMoE.Cpu.Tokenization;
 /// <c>tokenizer.*</c> GGUF keys, with the same values and key order as llama.cpp's <c>convert_hf_to_gguf.py</c>
 /// writes for a Qwen2/Qwen3 byte-level BPE tokenizer.
 /// </summary>
-public static class HfTokenizerConverter
+internal static class HfTokenizerConverter
 {
     /// <summary>The split regex of Qwen2/Qwen3's pre-tokenizer; llama.cpp calls this pre-tokenizer "qwen2".</summary>
     public const string Qwen2SplitPattern =
