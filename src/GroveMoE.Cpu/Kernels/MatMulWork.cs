@@ -26,6 +26,13 @@ internal sealed class MatMulWork : IParallelWork
     private int _items;
     private int _rowsPerItem = 16;
 
+    /// <summary>
+    /// Work items per thread and dispatch. Few and long: each item is one sequential stream through the weights,
+    /// and more, shorter items measured up to a third slower at decode (16 per thread capped at 64 rows: 61 t/s;
+    /// 8 per thread uncapped: 87 t/s, wide4 Q4_0, 2 threads); eight still balance the two cores.
+    /// </summary>
+    private const int ItemsPerThread = 8;
+
     public MatMulWork(int maxTasks, int maxColumns, int threads)
     {
         _tasks = new MatMulTask[maxTasks];
@@ -51,8 +58,7 @@ internal sealed class MatMulWork : IParallelWork
     {
         long totalRows = 0;
         for (int t = 0; t < _count; t++) totalRows += _tasks[t].Weights.Rows;
-        // Enough items for dynamic balancing, few enough that each still amortises its bookkeeping.
-        _rowsPerItem = (int)Math.Clamp(totalRows / (pool.ThreadCount * 16), 1, 64);
+        _rowsPerItem = (int)Math.Max(1, totalRows / (pool.ThreadCount * ItemsPerThread));
         _items = 0;
         for (int t = 0; t < _count; t++)
         {
