@@ -91,13 +91,13 @@ public class InferenceSessionTests(TinyChatModelFixture fixture) : IClassFixture
         using var session = new InferenceSession(fixture.Model, fixture.Tokenizer, Small);
         using var cancel = new CancellationTokenSource();
         int pieces = 0;
-        await foreach (var _ in session.GenerateAsync(prompt, new GenerationOptions { MaxTokens = 100 }, cancel.Token))
+        await foreach (var _ in session.GenerateAsync(prompt, new GenerationOptions { MaxTokens = 100, Sampler = new SamplerOptions { Seed = 5 } }, cancel.Token))
         {
             if (++pieces == 3) cancel.Cancel();
         }
         Assert.Equal(FinishReason.Cancelled, session.LastStats!.FinishReason);
         Assert.True(session.LastStats.GeneratedTokens < 100);
-        var (_, stats) = await Generate(session, prompt, new GenerationOptions { MaxTokens = 4 });
+        var (_, stats) = await Generate(session, prompt, new GenerationOptions { MaxTokens = 4, Sampler = new SamplerOptions { Seed = 6 } });
         Assert.Equal(4, stats.GeneratedTokens);
     }
 
