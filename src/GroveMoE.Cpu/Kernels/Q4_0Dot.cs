@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace GroveMoE.Cpu.Kernels;
 
@@ -58,13 +59,16 @@ internal static unsafe class Q4_0Dot
         Vector256<float> acc0 = default, acc1 = default, acc2 = default, acc3 = default;
         for (int b = 0; b < blocks; b++)
         {
+            // With four tokens per block the -8 is cheaper on the weights, once, than on each token's dot:
+            // signed weights, their magnitudes for the unsigned operand, their signs moved onto the activations.
             byte* block = w + b * BlockBytes;
-            var nibbles = Nibbles256(block);
+            var weights = (Nibbles256(block) - Vector256.Create((byte)8)).AsSByte();
+            var magnitudes = Avx2.Abs(weights);
             float d = Scale(block);
-            acc0 = Accumulate<TDot>(acc0, nibbles, x0, b, d);
-            acc1 = Accumulate<TDot>(acc1, nibbles, x1, b, d);
-            acc2 = Accumulate<TDot>(acc2, nibbles, x2, b, d);
-            acc3 = Accumulate<TDot>(acc3, nibbles, x3, b, d);
+            acc0 = AccumulateSigned<TDot>(acc0, magnitudes, weights, x0, b, d);
+            acc1 = AccumulateSigned<TDot>(acc1, magnitudes, weights, x1, b, d);
+            acc2 = AccumulateSigned<TDot>(acc2, magnitudes, weights, x2, b, d);
+            acc3 = AccumulateSigned<TDot>(acc3, magnitudes, weights, x3, b, d);
         }
         results[0] = Vector256.Sum(acc0);
         results[1] = Vector256.Sum(acc1);
@@ -118,6 +122,14 @@ internal static unsafe class Q4_0Dot
             for (int k = 0; k < 4; k++)
                 results[k] += Vector256.Sum(Accumulate<Avx2ByteDot>(Vector256<float>.Zero, nibbles, x[k], b, d));
         }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> AccumulateSigned<TDot>(Vector256<float> acc, Vector256<byte> magnitudes, Vector256<sbyte> weights,
+        Q8Row x, int b, float d) where TDot : IByteDot256
+    {
+        var dot = TDot.Dot(magnitudes, Avx2.Sign(Vector256.Load(x.Quants + b * 32), weights));
+        return Vector256.FusedMultiplyAdd(Vector256.Create(d * x.Scales[b]), Vector256.ConvertToSingle(dot), acc);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
