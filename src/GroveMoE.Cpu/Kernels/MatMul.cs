@@ -41,6 +41,7 @@ internal static unsafe class MatMul
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void QuantizedRows(in WeightMatrix w, int rowStart, int rowEnd, Q8Activations q, ReadOnlySpan<int> inputRows,
         Span<float> output, int outputStride)
     {

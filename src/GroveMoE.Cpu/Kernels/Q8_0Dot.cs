@@ -33,6 +33,7 @@ internal static unsafe class Q8_0Dot
         for (int k = 0; k < 4; k++) results[k] = Scalar(w, x[k], blocks);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static float Wide256<TDot>(byte* w, Q8Row x, int blocks) where TDot : IByteDot256
     {
         Vector256<float> acc0 = default, acc1 = default;
@@ -54,6 +55,7 @@ internal static unsafe class Q8_0Dot
         return Vector256.Sum(acc0 + acc1);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Wide256x4<TDot>(byte* w, Q8Row* x, int blocks, float* results) where TDot : IByteDot256
     {
         Q8Row x0 = x[0], x1 = x[1], x2 = x[2], x3 = x[3];
@@ -76,6 +78,7 @@ internal static unsafe class Q8_0Dot
     }
 
     /// <summary>Two blocks per step; an odd last block goes through the AVX2 form.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static float Wide512(byte* w, Q8Row x, int blocks)
     {
         var acc = Vector512<float>.Zero;
@@ -96,6 +99,7 @@ internal static unsafe class Q8_0Dot
         return total;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Wide512x4(byte* w, Q8Row* x, int blocks, float* results)
     {
         Q8Row x0 = x[0], x1 = x[1], x2 = x[2], x3 = x[3];
