@@ -1,5 +1,6 @@
 using System.CommandLine;
 using GroveMoE.Cli.Output;
+using GroveMoE.Cpu;
 using GroveMoE.Cpu.Generation;
 using GroveMoE.Cpu.Model;
 using Spectre.Console;
@@ -39,19 +40,18 @@ internal static class ChatCommand
         {
             var generation = new GenerationOptions { MaxTokens = parse.GetValue(maxTokens), Sampler = sampling.Read(parse) };
             var sessionOptions = sessionGroup.Read(parse);
-            using var loaded = LoadedModel.Open(parse.GetValue(model));
-            using var session = new InferenceSession(loaded.Model, loaded.Tokenizer, sessionOptions);
+            using var loaded = ModelLoader.Open(parse.GetValue(model));
+            using var session = loaded.OpenSession(sessionOptions);
             var chat = new ChatSession(session, new ChatOptions { SystemPrompt = parse.GetValue(system), Thinking = !parse.GetValue(noThink) });
             return Loop(chat, loaded, generation);
         });
         return command;
     }
 
-    private static int Loop(ChatSession chat, LoadedModel loaded, GenerationOptions generation)
+    private static int Loop(ChatSession chat, LanguageModel loaded, GenerationOptions generation)
     {
         var console = AnsiConsole.Console;
-        string name = loaded.Model.File.Metadata.GetStringOrNull("general.name") ?? Path.GetFileName(loaded.Model.File.Path);
-        console.MarkupLineInterpolated($"[bold]{name}[/] [grey]· {loaded.Model.Config.Layers} layers · context {chat.Session.ContextLength} · /help for commands[/]");
+        console.MarkupLineInterpolated($"[bold]{loaded.Name}[/] [grey]· {loaded.Model.Config.Layers} layers · context {chat.Session.ContextLength} · /help for commands[/]");
 
         CancellationTokenSource? answering = null;
         ConsoleCancelEventHandler onCancel = (_, e) =>

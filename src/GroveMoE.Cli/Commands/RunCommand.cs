@@ -1,5 +1,6 @@
 using System.CommandLine;
 using GroveMoE.Cli.Output;
+using GroveMoE.Cpu;
 using GroveMoE.Cpu.Generation;
 using Spectre.Console;
 
@@ -24,14 +25,13 @@ internal static class RunCommand
         sampling.AddTo(command);
         command.SetAction(async (parse, cancel) =>
         {
-            using var loaded = LoadedModel.Open(parse.GetValue(model));
-            using var session = new InferenceSession(loaded.Model, loaded.Tokenizer, sessionOptions.Read(parse));
+            using var loaded = ModelLoader.Open(parse.GetValue(model));
+            using var session = loaded.OpenSession(sessionOptions.Read(parse));
             var generation = new GenerationOptions { MaxTokens = parse.GetValue(maxTokens), Sampler = sampling.Read(parse) };
             string text = parse.GetRequiredValue(prompt);
             var tokens = parse.GetValue(raw)
                 ? loaded.Tokenizer.Encode(text)
-                : loaded.Tokenizer.Encode(ChatTemplate.ForModel(loaded.Model.File.Metadata)
-                    .Render(parse.GetValue(system), [new ChatMessage(ChatRole.User, text)], thinking: !parse.GetValue(noThink)));
+                : loaded.Tokenizer.Encode(loaded.ChatTemplate.Render(parse.GetValue(system), [new ChatMessage(ChatRole.User, text)], thinking: !parse.GetValue(noThink)));
 
             using var stdout = Console.OpenStandardOutput();
             using var writer = new StreamWriter(stdout) { AutoFlush = true };

@@ -45,8 +45,7 @@ internal static class ServeCommand
             OpenAiServer.ParseHost(parse.GetValue(host)!);
 
             var file = parse.GetValue(model);
-            using var loaded = LanguageModel.Load(file?.FullName ?? LoadedModel.DemoPath(),
-                new LoadOptions { Name = file is null ? "grovemoe-demo" : null });
+            using var loaded = ModelLoader.Open(file, new LoadOptions { Name = file is null ? "grovemoe-demo" : null });
             var options = new ServeOptions
             {
                 Host = parse.GetValue(host)!,

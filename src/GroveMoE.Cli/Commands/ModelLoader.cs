@@ -1,42 +1,18 @@
 using GroveMoE.Cli.Output;
-using GroveMoE.Cpu.Generation;
-using GroveMoE.Cpu.Model;
+using GroveMoE.Cpu;
 using GroveMoE.Cpu.Model.Synthetic;
-using GroveMoE.Cpu.Tokenization;
 using Spectre.Console;
 
 namespace GroveMoE.Cli.Commands;
 
-/// <summary>A model and its tokenizer opened for <c>run</c> or <c>chat</c>: the given file, or the demo model.</summary>
-internal sealed class LoadedModel : IDisposable
+/// <summary>Opens the model for <c>run</c>, <c>chat</c> and <c>serve</c>: the given file, or the demo model; notices go to stderr.</summary>
+internal static class ModelLoader
 {
-    private LoadedModel(GroveModel model, GroveTokenizer tokenizer, bool isDemo)
+    public static LanguageModel Open(FileInfo? file, LoadOptions? options = null)
     {
-        Model = model;
-        Tokenizer = tokenizer;
-        IsDemo = isDemo;
-    }
-
-    public GroveModel Model { get; }
-    public GroveTokenizer Tokenizer { get; }
-    public bool IsDemo { get; }
-
-    /// <summary>Opens <paramref name="file"/>, or builds (once) and opens the demo model; notices go to stderr.</summary>
-    public static LoadedModel Open(FileInfo? file)
-    {
-        string path = file?.FullName ?? DemoPath();
-        var model = GroveModel.Load(path);
-        try
-        {
-            var loaded = new LoadedModel(model, GroveTokenizer.FromMetadata(model.File.Metadata), file is null);
-            if (ChatTemplate.ForModel(model.File.Metadata).Note is { } note) StandardError.Console.MarkupLineInterpolated($"[yellow]{note}[/]");
-            return loaded;
-        }
-        catch
-        {
-            model.Dispose();
-            throw;
-        }
+        var loaded = LanguageModel.Load(file?.FullName ?? DemoPath(), options);
+        if (loaded.ChatTemplate.Note is { } note) StandardError.Console.MarkupLineInterpolated($"[yellow]{note}[/]");
+        return loaded;
     }
 
     /// <summary>The demo model's path, built once with a progress bar; the notice that its text is noise goes to stderr.</summary>
@@ -60,5 +36,4 @@ internal sealed class LoadedModel : IDisposable
         return path;
     }
 
-    public void Dispose() => Model.Dispose();
 }
