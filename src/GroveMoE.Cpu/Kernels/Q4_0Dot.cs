@@ -16,7 +16,7 @@ internal static unsafe class Q4_0Dot
 
     public static float Scalar(byte* w, Q8Row x, int blocks)
     {
-        float* halves = HalfTable.Values; // a local: a static read inside the loop can force register spills
+        float* halves = HalfTable.Values;
         float total = 0;
         for (int b = 0; b < blocks; b++)
         {
@@ -25,7 +25,7 @@ internal static unsafe class Q4_0Dot
             int sum = 0;
             for (int j = 0; j < 16; j++)
                 sum += (block[2 + j] & 0x0F) * qx[j] + (block[2 + j] >> 4) * qx[j + 16];
-            total += Scale(halves, block) * x.Scales[b] * (sum - 8 * x.Sums[b]);
+            total += HalfTable.Read(halves, block) * x.Scales[b] * (sum - 8 * x.Sums[b]);
         }
         return total;
     }
@@ -38,20 +38,20 @@ internal static unsafe class Q4_0Dot
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static float Wide256<TDot>(byte* w, Q8Row x, int blocks) where TDot : IByteDot256
     {
-        float* halves = HalfTable.Values; // a local: a static read inside the loop can force register spills
+        float* halves = HalfTable.Values;
         // Two accumulators so consecutive blocks' multiply-adds do not wait on each other.
         Vector256<float> acc0 = default, acc1 = default;
         int b = 0;
         for (; b + 2 <= blocks; b += 2)
         {
             byte* block = w + b * BlockBytes;
-            acc0 = Accumulate<TDot>(acc0, Nibbles256(block), x, b, Scale(halves, block));
-            acc1 = Accumulate<TDot>(acc1, Nibbles256(block + BlockBytes), x, b + 1, Scale(halves, block + BlockBytes));
+            acc0 = Accumulate<TDot>(acc0, Nibbles256(block), x, b, HalfTable.Read(halves, block));
+            acc1 = Accumulate<TDot>(acc1, Nibbles256(block + BlockBytes), x, b + 1, HalfTable.Read(halves, block + BlockBytes));
         }
         if (b < blocks)
         {
             byte* block = w + b * BlockBytes;
-            acc0 = Accumulate<TDot>(acc0, Nibbles256(block), x, b, Scale(halves, block));
+            acc0 = Accumulate<TDot>(acc0, Nibbles256(block), x, b, HalfTable.Read(halves, block));
         }
         return Vector256.Sum(acc0 + acc1);
     }
@@ -59,7 +59,7 @@ internal static unsafe class Q4_0Dot
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Wide256x4<TDot>(byte* w, Q8Row* x, int blocks, float* results) where TDot : IByteDot256
     {
-        float* halves = HalfTable.Values; // a local: a static read inside the loop can force register spills
+        float* halves = HalfTable.Values;
         Q8Row x0 = x[0], x1 = x[1], x2 = x[2], x3 = x[3];
         Vector256<float> acc0 = default, acc1 = default, acc2 = default, acc3 = default;
         for (int b = 0; b < blocks; b++)
@@ -69,7 +69,7 @@ internal static unsafe class Q4_0Dot
             byte* block = w + b * BlockBytes;
             var weights = (Nibbles256(block) - Vector256.Create((byte)8)).AsSByte();
             var magnitudes = Avx2.Abs(weights);
-            float d = Scale(halves, block);
+            float d = HalfTable.Read(halves, block);
             acc0 = AccumulateSigned<TDot>(acc0, magnitudes, weights, x0, b, d);
             acc1 = AccumulateSigned<TDot>(acc1, magnitudes, weights, x1, b, d);
             acc2 = AccumulateSigned<TDot>(acc2, magnitudes, weights, x2, b, d);
@@ -85,19 +85,19 @@ internal static unsafe class Q4_0Dot
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static float Wide512(byte* w, Q8Row x, int blocks)
     {
-        float* halves = HalfTable.Values; // a local: a static read inside the loop can force register spills
+        float* halves = HalfTable.Values;
         var acc = Vector512<float>.Zero;
         int b = 0;
         for (; b + 2 <= blocks; b += 2)
         {
             byte* block = w + b * BlockBytes;
-            acc = Accumulate(acc, Nibbles512(block), x, b, Scale(halves, block), Scale(halves, block + BlockBytes));
+            acc = Accumulate(acc, Nibbles512(block), x, b, HalfTable.Read(halves, block), HalfTable.Read(halves, block + BlockBytes));
         }
         float total = Vector512.Sum(acc);
         if (b < blocks)
         {
             byte* block = w + b * BlockBytes;
-            total += Vector256.Sum(Accumulate<Avx2ByteDot>(Vector256<float>.Zero, Nibbles256(block), x, b, Scale(halves, block)));
+            total += Vector256.Sum(Accumulate<Avx2ByteDot>(Vector256<float>.Zero, Nibbles256(block), x, b, HalfTable.Read(halves, block)));
         }
         return total;
     }
@@ -105,7 +105,7 @@ internal static unsafe class Q4_0Dot
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Wide512x4(byte* w, Q8Row* x, int blocks, float* results)
     {
-        float* halves = HalfTable.Values; // a local: a static read inside the loop can force register spills
+        float* halves = HalfTable.Values;
         Q8Row x0 = x[0], x1 = x[1], x2 = x[2], x3 = x[3];
         Vector512<float> acc0 = default, acc1 = default, acc2 = default, acc3 = default;
         int b = 0;
@@ -113,7 +113,7 @@ internal static unsafe class Q4_0Dot
         {
             byte* block = w + b * BlockBytes;
             var nibbles = Nibbles512(block);
-            float d0 = Scale(halves, block), d1 = Scale(halves, block + BlockBytes);
+            float d0 = HalfTable.Read(halves, block), d1 = HalfTable.Read(halves, block + BlockBytes);
             acc0 = Accumulate(acc0, nibbles, x0, b, d0, d1);
             acc1 = Accumulate(acc1, nibbles, x1, b, d0, d1);
             acc2 = Accumulate(acc2, nibbles, x2, b, d0, d1);
@@ -127,7 +127,7 @@ internal static unsafe class Q4_0Dot
         {
             byte* block = w + b * BlockBytes;
             var nibbles = Nibbles256(block);
-            float d = Scale(halves, block);
+            float d = HalfTable.Read(halves, block);
             for (int k = 0; k < 4; k++)
                 results[k] += Vector256.Sum(Accumulate<Avx2ByteDot>(Vector256<float>.Zero, nibbles, x[k], b, d));
         }
@@ -178,7 +178,4 @@ internal static unsafe class Q4_0Dot
         var highHalves = Vector512.Create(0UL, 0UL, ~0UL, ~0UL, 0UL, 0UL, ~0UL, ~0UL).AsByte();
         return Vector512.ConditionalSelect(highHalves, shifted, both) & Vector512.Create((byte)0x0F);
     }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static float Scale(float* halves, byte* block) => halves[*(ushort*)block];
 }

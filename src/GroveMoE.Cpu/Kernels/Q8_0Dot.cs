@@ -16,7 +16,7 @@ internal static unsafe class Q8_0Dot
 
     public static float Scalar(byte* w, Q8Row x, int blocks)
     {
-        float* halves = HalfTable.Values; // a local: a static read inside the loop can force register spills
+        float* halves = HalfTable.Values;
         float total = 0;
         for (int b = 0; b < blocks; b++)
         {
@@ -24,7 +24,7 @@ internal static unsafe class Q8_0Dot
             sbyte* qx = x.Quants + b * 32;
             int sum = 0;
             for (int j = 0; j < 32; j++) sum += (sbyte)block[2 + j] * qx[j];
-            total += Scale(halves, block) * x.Scales[b] * sum;
+            total += HalfTable.Read(halves, block) * x.Scales[b] * sum;
         }
         return total;
     }
@@ -37,7 +37,7 @@ internal static unsafe class Q8_0Dot
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static float Wide256<TDot>(byte* w, Q8Row x, int blocks) where TDot : IByteDot256
     {
-        float* halves = HalfTable.Values; // a local: a static read inside the loop can force register spills
+        float* halves = HalfTable.Values;
         Vector256<float> acc0 = default, acc1 = default;
         int b = 0;
         for (; b + 2 <= blocks; b += 2)
@@ -45,14 +45,14 @@ internal static unsafe class Q8_0Dot
             byte* block = w + b * BlockBytes;
             var weights0 = Vector256.Load((sbyte*)block + 2);
             var weights1 = Vector256.Load((sbyte*)block + BlockBytes + 2);
-            acc0 = Accumulate<TDot>(acc0, Avx2.Abs(weights0), weights0, x, b, Scale(halves, block));
-            acc1 = Accumulate<TDot>(acc1, Avx2.Abs(weights1), weights1, x, b + 1, Scale(halves, block + BlockBytes));
+            acc0 = Accumulate<TDot>(acc0, Avx2.Abs(weights0), weights0, x, b, HalfTable.Read(halves, block));
+            acc1 = Accumulate<TDot>(acc1, Avx2.Abs(weights1), weights1, x, b + 1, HalfTable.Read(halves, block + BlockBytes));
         }
         if (b < blocks)
         {
             byte* block = w + b * BlockBytes;
             var weights = Vector256.Load((sbyte*)block + 2);
-            acc0 = Accumulate<TDot>(acc0, Avx2.Abs(weights), weights, x, b, Scale(halves, block));
+            acc0 = Accumulate<TDot>(acc0, Avx2.Abs(weights), weights, x, b, HalfTable.Read(halves, block));
         }
         return Vector256.Sum(acc0 + acc1);
     }
@@ -60,7 +60,7 @@ internal static unsafe class Q8_0Dot
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Wide256x4<TDot>(byte* w, Q8Row* x, int blocks, float* results) where TDot : IByteDot256
     {
-        float* halves = HalfTable.Values; // a local: a static read inside the loop can force register spills
+        float* halves = HalfTable.Values;
         Q8Row x0 = x[0], x1 = x[1], x2 = x[2], x3 = x[3];
         Vector256<float> acc0 = default, acc1 = default, acc2 = default, acc3 = default;
         for (int b = 0; b < blocks; b++)
@@ -68,7 +68,7 @@ internal static unsafe class Q8_0Dot
             byte* block = w + b * BlockBytes;
             var weights = Vector256.Load((sbyte*)block + 2);
             var magnitudes = Avx2.Abs(weights);
-            float d = Scale(halves, block);
+            float d = HalfTable.Read(halves, block);
             acc0 = Accumulate<TDot>(acc0, magnitudes, weights, x0, b, d);
             acc1 = Accumulate<TDot>(acc1, magnitudes, weights, x1, b, d);
             acc2 = Accumulate<TDot>(acc2, magnitudes, weights, x2, b, d);
@@ -84,21 +84,21 @@ internal static unsafe class Q8_0Dot
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static float Wide512(byte* w, Q8Row x, int blocks)
     {
-        float* halves = HalfTable.Values; // a local: a static read inside the loop can force register spills
+        float* halves = HalfTable.Values;
         var acc = Vector512<float>.Zero;
         int b = 0;
         for (; b + 2 <= blocks; b += 2)
         {
             byte* block = w + b * BlockBytes;
             var weights = Load512(block);
-            acc = Accumulate(acc, Avx512BW.Abs(weights), weights, x, b, Scale(halves, block), Scale(halves, block + BlockBytes));
+            acc = Accumulate(acc, Avx512BW.Abs(weights), weights, x, b, HalfTable.Read(halves, block), HalfTable.Read(halves, block + BlockBytes));
         }
         float total = Vector512.Sum(acc);
         if (b < blocks)
         {
             byte* block = w + b * BlockBytes;
             var weights = Vector256.Load((sbyte*)block + 2);
-            total += Vector256.Sum(Accumulate<Avx2ByteDot>(Vector256<float>.Zero, Avx2.Abs(weights), weights, x, b, Scale(halves, block)));
+            total += Vector256.Sum(Accumulate<Avx2ByteDot>(Vector256<float>.Zero, Avx2.Abs(weights), weights, x, b, HalfTable.Read(halves, block)));
         }
         return total;
     }
@@ -106,7 +106,7 @@ internal static unsafe class Q8_0Dot
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Wide512x4(byte* w, Q8Row* x, int blocks, float* results)
     {
-        float* halves = HalfTable.Values; // a local: a static read inside the loop can force register spills
+        float* halves = HalfTable.Values;
         Q8Row x0 = x[0], x1 = x[1], x2 = x[2], x3 = x[3];
         Vector512<float> acc0 = default, acc1 = default, acc2 = default, acc3 = default;
         int b = 0;
@@ -115,7 +115,7 @@ internal static unsafe class Q8_0Dot
             byte* block = w + b * BlockBytes;
             var weights = Load512(block);
             var magnitudes = Avx512BW.Abs(weights);
-            float d0 = Scale(halves, block), d1 = Scale(halves, block + BlockBytes);
+            float d0 = HalfTable.Read(halves, block), d1 = HalfTable.Read(halves, block + BlockBytes);
             acc0 = Accumulate(acc0, magnitudes, weights, x0, b, d0, d1);
             acc1 = Accumulate(acc1, magnitudes, weights, x1, b, d0, d1);
             acc2 = Accumulate(acc2, magnitudes, weights, x2, b, d0, d1);
@@ -130,7 +130,7 @@ internal static unsafe class Q8_0Dot
             byte* block = w + b * BlockBytes;
             var weights = Vector256.Load((sbyte*)block + 2);
             var magnitudes = Avx2.Abs(weights);
-            float d = Scale(halves, block);
+            float d = HalfTable.Read(halves, block);
             for (int k = 0; k < 4; k++)
                 results[k] += Vector256.Sum(Accumulate<Avx2ByteDot>(Vector256<float>.Zero, magnitudes, weights, x[k], b, d));
         }
@@ -160,6 +160,4 @@ internal static unsafe class Q8_0Dot
     private static Vector512<sbyte> Load512(byte* block) =>
         Vector512.Create(Vector256.Load((sbyte*)block + 2), Vector256.Load((sbyte*)block + BlockBytes + 2));
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static float Scale(float* halves, byte* block) => halves[*(ushort*)block];
 }
