@@ -159,5 +159,4 @@ internal static unsafe class Q8_0Dot
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector512<sbyte> Load512(byte* block) =>
         Vector512.Create(Vector256.Load((sbyte*)block + 2), Vector256.Load((sbyte*)block + BlockBytes + 2));
-
 }
