@@ -29,9 +29,8 @@ internal sealed class ServedModel : IDisposable
     /// </summary>
     private static void EnsureCacheFits(LanguageModel model, ServeOptions options)
     {
-        var c = model.Model.Config;
-        int bytesPerValue = options.Session.KvCacheType == Cpu.Model.KvCacheType.F32 ? 4 : 2;
-        double needed = 2.0 * c.Layers * c.KvDim * bytesPerValue * options.Session.ContextLength * options.Parallel;
+        long perSession = Cpu.Model.KvCache.RequiredBytes(model.Model.Config, options.Session.ContextLength, options.Session.KvCacheType);
+        double needed = (double)perSession * options.Parallel;
         long available = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes;
         if (needed > available)
             throw new UserInputException($"--ctx {options.Session.ContextLength} × --parallel {options.Parallel} needs {needed / (1 << 30):F1} GiB "
