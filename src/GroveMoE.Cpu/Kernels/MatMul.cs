@@ -31,10 +31,9 @@ internal static unsafe class MatMul
             case GgmlType.Q8_0:
                 QuantizedRows(path ?? KernelPaths.Best, w, rowStart, rowEnd, input.Quantized, inputRows, output, outputStride);
                 break;
-            case GgmlType.F32:
-            case GgmlType.F16:
-            case GgmlType.BF16:
+            default:
             {
+                // F32/F16/BF16, and until they have integer kernels the other block formats, decoded per row to floats.
                 int cols = w.Columns;
                 for (int r = rowStart; r < rowEnd; r++)
                 {
@@ -44,8 +43,6 @@ internal static unsafe class MatMul
                 }
                 break;
             }
-            default:
-                throw new NotSupportedException($"{w.Type} weights are not supported by this runtime");
         }
     }
 
@@ -87,6 +84,7 @@ internal static unsafe class MatMul
     }
 
     /// <summary>Rows [rowStart, rowEnd) of a tiled matrix; rowStart is a multiple of the group size.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void TiledRows<TFormat>(KernelPath path, in WeightMatrix w, int rowStart, int rowEnd, Q8Activations q, ReadOnlySpan<int> inputRows,
         Span<float> output, int outputStride) where TFormat : struct, IQuantFormat
     {

@@ -41,9 +41,15 @@ internal sealed class GroveWeights
     public required WeightMatrix Output { get; init; }
     public required LayerWeights[] Layers { get; init; }
 
+    private const int TensorsPerLayer = 15;
+
     /// <param name="tiles">Where to put tiled copies of the quantized matrices; null keeps every weight zero-copy in the file.</param>
     public static GroveWeights Bind(GgufFile file, GroveConfig c, TiledWeights? tiles = null)
     {
+        // Every layer has 15 tensors, so the tensor count bounds block_count before anything is sized by it.
+        if (file.TensorInfos.Count < (long)c.Layers * TensorsPerLayer)
+            throw new ModelFormatException(
+                $"grovemoe.block_count = {c.Layers} needs {(long)c.Layers * TensorsPerLayer} layer tensors; the file has {file.TensorInfos.Count} tensors");
         // A tied output matrix is also the embedding, whose rows are read from the file: keep its pages.
         string? tied = file.HasTensor(TensorNames.Output) ? null : TensorNames.TokenEmbedding;
         var binder = new Binder(file, tiles, tied);
@@ -84,7 +90,7 @@ internal sealed class GroveWeights
             if (!t.Dimensions.SequenceEqual(shape))
                 throw new ModelFormatException($"tensor '{name}' has shape {t.Info.ShapeText}, expected {{{string.Join(", ", shape)}}}");
             if (!GgmlTypeInfo.IsSupported(t.Type))
-                throw new ModelFormatException($"tensor '{name}' is {t.Type}; this runtime supports F32, F16, BF16, Q8_0 and Q4_0");
+                throw new ModelFormatException($"tensor '{name}' is {t.Type}; this runtime supports {GgmlTypeInfo.SupportedList}");
             return t;
         }
 
