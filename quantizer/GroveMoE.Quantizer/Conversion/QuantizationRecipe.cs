@@ -1,5 +1,5 @@
 using GroveMoE.Cpu.CommandLine;
-using GroveMoE.Cpu.Model.Synthetic;
+using GroveMoE.Cpu.Conversion.Synthetic;
 using GroveMoE.Cpu.Quantization;
 
 namespace GroveMoE.Quantizer.Conversion;

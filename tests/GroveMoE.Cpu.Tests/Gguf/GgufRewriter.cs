@@ -1,4 +1,5 @@
 using GroveMoE.Cpu.Gguf;
+using GroveMoE.Cpu.Conversion.Gguf;
 
 namespace GroveMoE.Cpu.Tests.Gguf;
 
