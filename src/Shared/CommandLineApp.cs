@@ -40,7 +40,7 @@ internal static class CommandLineApp
         FileNotFoundException f => $"file not found: {f.FileName ?? f.Message}",
         DirectoryNotFoundException d => d.Message,
         GgufFormatException or GgufMissingTensorException or ModelFormatException or ContextFullException or UserInputException
-            or SafeTensorsFormatException => e.Message,
+            or SafeTensorsFormatException or GroveMoE.Cpu.Hub.HubException => e.Message,
         UnauthorizedAccessException or IOException => e.Message,
         OperationCanceledException => "cancelled",
         _ => null,
