@@ -23,11 +23,20 @@ internal static class ServeCommand
         var maxTokens = new Option<int>("--n-predict", "-n") { Description = "default most tokens per answer", DefaultValueFactory = _ => 1024 };
         var noThink = ChatCommand.NoThinkOption();
         var quiet = new Option<bool>("--quiet", "-q") { Description = "do not log requests" };
+        var maxQueue = new Option<int>("--max-queue") { Description = "requests that may wait for a turn; more get 503 with Retry-After", DefaultValueFactory = _ => 64 };
+        var maxBody = new Option<int>("--max-body-kb") { Description = "largest request body in KiB; larger gets 413", DefaultValueFactory = _ => 4096 };
+        var timeout = new Option<int>("--timeout") { Description = "seconds a request may wait and generate; then its answer ends with finish_reason length", DefaultValueFactory = _ => 600 };
+        var grace = new Option<int>("--shutdown-grace") { Description = "seconds running answers may finish after SIGTERM/Ctrl-C before they are ended", DefaultValueFactory = _ => 10 };
+        var cors = new Option<string[]>("--cors-origin") { Description = "allow browser calls from this origin (repeatable; * for any)", AllowMultipleArgumentsPerToken = false };
         var sampling = new SamplingOptions();
         var command = new Command("serve", "Serve a model over an OpenAI-compatible HTTP API")
         {
-            model, host, port, apiKey, parallel, threads, context, maxTokens, noThink, quiet,
+            model, host, port, apiKey, parallel, threads, context, maxTokens, noThink, quiet, maxQueue, maxBody, timeout, grace, cors,
         };
+        command.Description += ". Limits: a body over --max-body-kb gets 413; beyond --parallel running and --max-queue waiting, 503 with "
+            + "Retry-After; a prompt longer than --ctx gets 400 context_length_exceeded and max_tokens is capped by the context; "
+            + "an answer running past --timeout ends with finish_reason length. Slow clients: headers within 10 s, bodies and "
+            + "streams at 240 B/s or more. GET /health (\"loading\", \"ok\", \"stopping\") and GET /metrics (Prometheus) need no API key";
         sampling.AddTo(command);
         command.SetAction(async (parse, cancel) =>
         {
@@ -43,30 +52,49 @@ internal static class ServeCommand
             int listenPort = parse.GetValue(port);
             if (listenPort is < 0 or > 65535) throw new UserInputException("--port must be between 0 and 65535");
             OpenAiServer.ParseHost(parse.GetValue(host)!);
+            int queue = parse.GetValue(maxQueue), bodyKb = parse.GetValue(maxBody), seconds = parse.GetValue(timeout), graceSeconds = parse.GetValue(grace);
+            if (queue < 0) throw new UserInputException("--max-queue must be at least 0");
+            if (bodyKb < 1) throw new UserInputException("--max-body-kb must be at least 1");
+            if (seconds < 1) throw new UserInputException("--timeout must be at least 1");
+            if (graceSeconds < 0) throw new UserInputException("--shutdown-grace must be at least 0");
 
             var file = parse.GetValue(model);
-            using var loaded = ModelLoader.Open(file, new LoadOptions { Name = file is null ? "grovemoe-demo" : null });
             var options = new ServeOptions
             {
                 Host = parse.GetValue(host)!,
                 Port = listenPort,
                 ApiKey = parse.GetValue(apiKey),
                 Parallel = n,
+                MaxQueue = queue,
+                MaxBodyBytes = bodyKb * 1024L,
+                RequestTimeout = TimeSpan.FromSeconds(seconds),
+                ShutdownGrace = TimeSpan.FromSeconds(graceSeconds),
+                CorsOrigins = parse.GetValue(cors) ?? [],
+                Warn = line => StandardError.Console.MarkupLineInterpolated($"[yellow]warning: {line}[/]"),
                 Session = new SessionOptions { ContextLength = c, Threads = t },
                 Generation = new GenerationOptions { MaxTokens = max, Sampler = sampling.Read(parse) },
                 Thinking = !parse.GetValue(noThink),
                 Log = parse.GetValue(quiet) ? null : line => StandardError.Console.MarkupLineInterpolated($"[grey]{DateTime.Now:HH:mm:ss} {line}[/]"),
             };
-            await using var server = await OpenAiServer.StartAsync(loaded, options, cancel);
-            StandardError.Console.MarkupLineInterpolated(
-                $"[bold]{loaded.Name}[/] on [link]{server.Address}v1[/] · {n} session(s) × {t} threads · context {c} · Ctrl-C stops");
+            LanguageModel? loaded = null;
+            // Listens first, so /health answers "loading" while the model loads.
+            var server = await OpenAiServer.StartAsync(() => loaded = ModelLoader.Open(file, new LoadOptions { Name = file is null ? "grovemoe-demo" : null }),
+                options, cancel);
             try
             {
+                await server.Ready;
+                StandardError.Console.MarkupLineInterpolated(
+                    $"[bold]{loaded!.Name}[/] on [link]{server.Address}v1[/] · {n} session(s) × {t} threads · context {c} · Ctrl-C stops");
                 using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancel, server.Stopping);
                 await Task.Delay(Timeout.Infinite, stop.Token);
             }
             catch (OperationCanceledException)
             {
+            }
+            finally
+            {
+                await server.DisposeAsync();
+                loaded?.Dispose();
             }
             return 0;
         });

@@ -6,7 +6,7 @@ using Microsoft.AspNetCore.Http;
 namespace GroveMoE.Cli.Serving;
 
 /// <summary><c>POST /v1/completions</c>: a raw prompt continued, no chat template.</summary>
-internal sealed class CompletionsEndpoint(SessionPool pool, GroveChatClient client, string modelName)
+internal sealed class CompletionsEndpoint(SessionPool pool, GroveChatClient client, string modelName, Turns turns)
 {
     public async Task HandleAsync(HttpContext context)
     {
@@ -14,41 +14,45 @@ internal sealed class CompletionsEndpoint(SessionPool pool, GroveChatClient clie
         string text = RequestMapping.Prompt(r);
         var generation = client.ToGeneration(RequestMapping.Sampling(r.MaxTokens, r.Temperature, r.TopP, r.TopK, r.MinP,
             r.RepeatPenalty, r.PresencePenalty, r.Seed, r.Stop));
-        var cancel = context.RequestAborted;
+        using var turn = turns.Begin(context);
         string id = $"cmpl-{Guid.NewGuid():N}";
         long created = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
 
         LanguageModel model = pool.Model;
         int[] prompt = model.Tokenizer.Encode(text);
-        using var lease = await pool.RentAsync(prompt, cancel);
+        using var lease = await pool.RentAsync(prompt, turn.Token);
         var session = lease.Session;
-        await using var pieces = session.GenerateAsync(prompt, generation, cancel).GetAsyncEnumerator(cancel);
+        await using var pieces = session.GenerateAsync(prompt, generation, turn.Token).GetAsyncEnumerator(turn.Token);
         bool more = await pieces.MoveNextAsync(); // the prompt is evaluated here, so its errors still get a status
 
-        if (r.Stream != true)
+        ServerSentEvents? events = null;
+        if (r.Stream == true)
         {
-            var answer = new System.Text.StringBuilder();
-            for (; more; more = await pieces.MoveNextAsync()) answer.Append(pieces.Current);
-            cancel.ThrowIfCancellationRequested();
-            var stats = session.LastStats!;
+            events = new ServerSentEvents(context.Response);
+            await events.StartAsync();
+        }
+        var answer = new System.Text.StringBuilder();
+        for (; more; more = await pieces.MoveNextAsync())
+        {
+            turn.Piece();
+            if (events is null) answer.Append(pieces.Current);
+            else await events.SendAsync(new TextCompletion(id, created, modelName, [new TextChoice(0, pieces.Current, null)]));
+        }
+        context.RequestAborted.ThrowIfCancellationRequested();
+        var stats = session.LastStats!;
+        var record = turn.Record;
+        (record.PromptTokens, record.CompletionTokens, record.CachedTokens) = (stats.PromptTokens, stats.GeneratedTokens, stats.ReusedTokens);
+        record.Finish = stats.FinishReason == FinishReason.Stop ? "stop" : "length";
+        var usage = new Usage(stats.PromptTokens, stats.GeneratedTokens, new PromptTokensDetails(stats.ReusedTokens));
+
+        if (events is null)
+        {
             await context.Response.WriteAsJsonAsync(new TextCompletion(id, created, modelName,
-                [new TextChoice(0, answer.ToString(), FinishReason(stats))], Usage(stats)), OpenAiJson.Options, cancel);
+                [new TextChoice(0, answer.ToString(), record.Finish)], usage), OpenAiJson.Options, context.RequestAborted);
             return;
         }
-
-        var events = new ServerSentEvents(context.Response);
-        await events.StartAsync();
-        for (; more; more = await pieces.MoveNextAsync())
-            await events.SendAsync(new TextCompletion(id, created, modelName, [new TextChoice(0, pieces.Current, null)]));
-        cancel.ThrowIfCancellationRequested();
-        var last = session.LastStats!;
-        await events.SendAsync(new TextCompletion(id, created, modelName, [new TextChoice(0, "", FinishReason(last))]));
-        if (r.StreamOptions?.IncludeUsage == true) await events.SendAsync(new TextCompletion(id, created, modelName, [], Usage(last)));
+        await events.SendAsync(new TextCompletion(id, created, modelName, [new TextChoice(0, "", record.Finish)]));
+        if (r.StreamOptions?.IncludeUsage == true) await events.SendAsync(new TextCompletion(id, created, modelName, [], usage));
         await events.DoneAsync();
     }
-
-    private static string FinishReason(GenerationStats stats) => stats.FinishReason == Cpu.Generation.FinishReason.Stop ? "stop" : "length";
-
-    private static Usage Usage(GenerationStats stats) =>
-        new(stats.PromptTokens, stats.GeneratedTokens, new PromptTokensDetails(stats.ReusedTokens));
 }

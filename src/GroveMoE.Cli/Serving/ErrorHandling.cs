@@ -23,7 +23,7 @@ internal static class ErrorHandling
         catch (Exception e)
         {
             var error = ToApiError(e);
-            if (error.Status >= 500) ServerLog.Error(context, e);
+            if (error.Status == 500) ServerLog.Error(context, e);
             if (context.Response.HasStarted)
             {
                 context.Abort(); // mid-stream: a truncated stream is the only honest signal left
@@ -39,15 +39,21 @@ internal static class ErrorHandling
         JsonException json => ApiErrorException.BadRequest(Describe(json)),
         BadHttpRequestException bad => new ApiErrorException(bad.StatusCode, bad.Message),
         ContextFullException full => ApiErrorException.BadRequest(full.Message, "messages", "context_length_exceeded"),
+        OperationCanceledException => new ApiErrorException(503, "the request timed out or the server is stopping before its answer began; retry later",
+            code: "timeout"),
         NotSupportedException or ArgumentException => ApiErrorException.BadRequest(e.Message),
         _ => new ApiErrorException(500, "internal server error"),
     };
+
+    /// <summary>What a 503 (queue full, loading, stopping) asks the client to wait before retrying.</summary>
+    public const string RetryAfterSeconds = "2";
 
     public static Task Write(HttpContext context, ApiErrorException error)
     {
         context.Response.Clear();
         context.Response.StatusCode = error.Status;
         if (error.Status == 401) context.Response.Headers.WWWAuthenticate = "Bearer";
+        if (error.Status == 503) context.Response.Headers.RetryAfter = RetryAfterSeconds;
         return context.Response.WriteAsJsonAsync(new ErrorBody(new ErrorDetail(error.Message, error.Type, error.Param, error.Code)),
             OpenAiJson.Options);
     }

@@ -32,6 +32,15 @@ public sealed class SessionPool : IDisposable
     /// <summary>Requests waiting for a session now.</summary>
     public int Waiting { get { lock (_lock) return _waiting.Count; } }
 
+    /// <summary>Tokens held in the sessions' caches now (a snapshot while sessions generate).</summary>
+    public long CachedTokens
+    {
+        get
+        {
+            lock (_lock) return _all.Sum(session => (long)session.Tokens.Count);
+        }
+    }
+
     /// <summary>
     /// Waits, behind the requests that came earlier, for a session to generate <paramref name="prompt"/>. Dispose the
     /// lease to hand the session back.

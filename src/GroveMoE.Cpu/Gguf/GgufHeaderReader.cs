@@ -28,10 +28,11 @@ internal unsafe ref struct GgufHeaderReader(byte* start, long length)
         if (version is < 2 or > 3) throw new GgufFormatException(4, $"unsupported GGUF version {version}");
         ulong tensorCount = ReadUInt64();
         ulong kvCount = ReadUInt64();
-        // Each KV needs at least a key length and a type; each tensor info at least 8+4+4+8 bytes.
-        if (kvCount > (ulong)(length - _position) / 12)
+        // Each KV needs at least a key length, a type and a one-byte value; each tensor info at least
+        // a name length, a dimension count, one dimension, a type and an offset.
+        if (kvCount > (ulong)(length - _position) / MinKeyValueBytes)
             throw new GgufFormatException(16, $"metadata count {kvCount} cannot fit in the file");
-        if (tensorCount > (ulong)(length - _position) / 24)
+        if (tensorCount > (ulong)(length - _position) / MinTensorInfoBytes)
             throw new GgufFormatException(8, $"tensor count {tensorCount} cannot fit in the file");
 
         var metadata = new GgufMetadata();
@@ -61,7 +62,7 @@ internal unsafe ref struct GgufHeaderReader(byte* start, long length)
                 throw new GgufFormatException(alignmentAt, $"general.alignment = {alignment} is not a power of two");
         }
 
-        var tensors = new List<GgufTensorInfo>((int)tensorCount);
+        var tensors = new List<GgufTensorInfo>((int)Math.Min(tensorCount, 4096));
         var names = new HashSet<string>(StringComparer.Ordinal);
         for (ulong i = 0; i < tensorCount; i++)
         {
@@ -72,16 +73,12 @@ internal unsafe ref struct GgufHeaderReader(byte* start, long length)
             if (dimCount is 0 or > GgufConstants.MaxDimensions)
                 throw new GgufFormatException(at, $"tensor '{name}' has {dimCount} dimensions");
             var dims = new long[dimCount];
-            long elements = 1;
             for (int d = 0; d < dimCount; d++)
             {
                 ulong dim = ReadUInt64();
                 if (dim == 0 || dim > int.MaxValue)
                     throw new GgufFormatException(at, $"tensor '{name}' has dimension {d} = {dim}");
                 dims[d] = (long)dim;
-                elements = elements > long.MaxValue / (long)dim
-                    ? throw new GgufFormatException(at, $"tensor '{name}' is too large")
-                    : elements * (long)dim;
             }
             uint typeCode = ReadUInt32();
             var type = (GgmlType)typeCode;
@@ -89,22 +86,39 @@ internal unsafe ref struct GgufHeaderReader(byte* start, long length)
                 throw new GgufFormatException(at, $"tensor '{name}' has unknown ggml type {typeCode}");
             if (dims[0] % GgmlTypeInfo.BlockSize(type) != 0)
                 throw new GgufFormatException(at, $"tensor '{name}' row of {dims[0]} is not a whole number of {type} blocks");
+            // The size must be known to fit in the file before anything multiplies it again (GgufTensorInfo.ByteSize).
+            if (GgufTensorInfo.TryComputeByteSize(type, dims) is not { } size || size > length)
+                throw new GgufFormatException(at, $"tensor '{name}' of shape {{{string.Join(", ", dims)}}} is larger than the {length}-byte file");
             ulong offset = ReadUInt64();
             if (offset % (ulong)alignment != 0)
                 throw new GgufFormatException(at, $"tensor '{name}' data offset {offset} is not aligned to {alignment}");
+            // Offsets are unsigned and relative to the data section, so none can point back into the header;
+            // comparing as unsigned keeps an offset of 2^63 or more from turning negative.
+            if (offset > (ulong)length)
+                throw new GgufFormatException(at, $"tensor '{name}' data offset {offset} lies past the end of the {length}-byte file");
             tensors.Add(new GgufTensorInfo(name, type, dims, (long)offset));
         }
 
         long dataStart = (_position + alignment - 1) / alignment * alignment;
         foreach (var t in tensors)
         {
+            // Offset and size are each at most the file length here, so the sum cannot overflow a long.
             long end = dataStart + t.Offset + t.ByteSize;
-            if (t.Offset > length || end > length || end < 0)
+            if (end > length)
                 throw new GgufFormatException(dataStart + t.Offset,
                     $"tensor '{t.Name}' ({t.ByteSize} bytes) runs past the end of the file ({length} bytes); the file is truncated");
         }
         return (metadata, tensors, dataStart);
     }
+
+    private const int MinKeyValueBytes = 8 + 4 + 1;
+    private const int MinTensorInfoBytes = 8 + 4 + 8 + 4 + 8;
+
+    /// <summary>Arrays of arrays deeper than this are refused: no real file nests at all, and recursion needs a bound.</summary>
+    public const int MaxArrayNesting = 8;
+
+    /// <summary>Strings longer than this are refused before decoding (a chat template is tens of kilobytes).</summary>
+    public const int MaxStringBytes = 64 << 20;
 
 
     private GgufValueType ReadValueType()
@@ -129,24 +143,29 @@ internal unsafe ref struct GgufHeaderReader(byte* start, long length)
         GgufValueType.UInt64 => new(type, Read<ulong>()),
         GgufValueType.Int64 => new(type, Read<long>()),
         GgufValueType.Float64 => new(type, Read<double>()),
-        GgufValueType.Array => ReadArray(),
+        GgufValueType.Array => ReadArray(depth: 1),
         _ => throw new GgufFormatException(_position, $"unknown metadata value type {type}"),
     };
 
-    private GgufValue ReadArray()
+    private GgufValue ReadArray(int depth)
     {
         long at = _position;
+        if (depth > MaxArrayNesting)
+            throw new GgufFormatException(at, $"metadata arrays nested more than {MaxArrayNesting} deep");
         var elementType = ReadValueType();
         ulong count = ReadUInt64();
         long minElementBytes = elementType switch
         {
             GgufValueType.UInt8 or GgufValueType.Int8 or GgufValueType.Bool => 1,
             GgufValueType.UInt16 or GgufValueType.Int16 => 2,
-            GgufValueType.UInt32 or GgufValueType.Int32 or GgufValueType.Float32 or GgufValueType.Array => 4,
+            GgufValueType.UInt32 or GgufValueType.Int32 or GgufValueType.Float32 => 4,
+            GgufValueType.Array => 4 + 8,
             _ => 8,
         };
         if (count > (ulong)((length - _position) / minElementBytes))
             throw new GgufFormatException(at, $"array of {count} {elementType} values cannot fit in the file");
+        if (count > (ulong)Array.MaxLength)
+            throw new GgufFormatException(at, $"array of {count} values is longer than .NET arrays can be");
         int n = (int)count;
         object values = elementType switch
         {
@@ -162,7 +181,7 @@ internal unsafe ref struct GgufHeaderReader(byte* start, long length)
             GgufValueType.Float64 => ReadMany<double>(n),
             GgufValueType.Bool => ReadMany<byte>(n).Select(b => b != 0).ToArray(),
             GgufValueType.String => ReadStrings(n),
-            _ => ReadNestedArrays(n),
+            _ => ReadNestedArrays(n, depth + 1),
         };
         return new GgufValue(GgufValueType.Array, values, elementType);
     }
@@ -174,10 +193,10 @@ internal unsafe ref struct GgufHeaderReader(byte* start, long length)
         return strings;
     }
 
-    private GgufValue[] ReadNestedArrays(int n)
+    private GgufValue[] ReadNestedArrays(int n, int depth)
     {
         var arrays = new GgufValue[n];
-        for (int i = 0; i < n; i++) arrays[i] = ReadArray();
+        for (int i = 0; i < n; i++) arrays[i] = ReadArray(depth);
         return arrays;
     }
 
@@ -207,6 +226,8 @@ internal unsafe ref struct GgufHeaderReader(byte* start, long length)
         ulong n = ReadUInt64();
         if (n > (ulong)(length - _position))
             throw new GgufFormatException(at, $"string length {n} runs past the end of the file");
+        if (n > MaxStringBytes)
+            throw new GgufFormatException(at, $"string of {n} bytes is longer than the {MaxStringBytes} this reader accepts");
         string s;
         try
         {

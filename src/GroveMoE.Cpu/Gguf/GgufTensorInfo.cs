@@ -15,7 +15,25 @@ public sealed record GgufTensorInfo(string Name, GgmlType Type, long[] Dimension
 
     public long RowCount => ElementCount / RowLength;
 
-    public long ByteSize => GgmlTypeInfo.RowBytes(Type, RowLength) * RowCount;
+    /// <summary>Bytes of data; a shape too large for a long throws <see cref="OverflowException"/> (the reader refuses such files).</summary>
+    public long ByteSize => TryComputeByteSize(Type, Dimensions) ?? throw new OverflowException($"tensor '{Name}' is too large");
+
+    /// <summary>Bytes of a tensor of this type and shape, or null when the count overflows a long or rows split blocks.</summary>
+    internal static long? TryComputeByteSize(GgmlType type, long[] dimensions)
+    {
+        if (dimensions.Length == 0) return GgmlTypeInfo.RowBytes(type, 1);
+        if (dimensions[0] % GgmlTypeInfo.BlockSize(type) != 0) return null;
+        try
+        {
+            long bytes = GgmlTypeInfo.RowBytes(type, dimensions[0]);
+            for (int d = 1; d < dimensions.Length; d++) bytes = checked(bytes * dimensions[d]);
+            return bytes;
+        }
+        catch (OverflowException)
+        {
+            return null;
+        }
+    }
 
     public string ShapeText => "{" + string.Join(", ", Dimensions) + "}";
 }

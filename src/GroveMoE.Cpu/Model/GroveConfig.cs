@@ -39,6 +39,9 @@ public sealed record GroveConfig
         {
             int hidden = m.GetInt(P + "embedding_length");
             int heads = m.GetInt(P + "attention.head_count");
+            // key_length defaults to hidden / heads, so heads is checked before anything divides by it.
+            RequireRange(heads, 1, MaxHeads, "attention.head_count");
+            RequireRange(hidden, 1, MaxWidth, "embedding_length");
             var config = new GroveConfig
             {
                 Layers = m.GetInt(P + "block_count"),
@@ -66,20 +69,46 @@ public sealed record GroveConfig
         }
     }
 
+    // Far above any real model (GroveMoE-Inst: 48 layers, hidden 2048, 128 experts) yet small enough that
+    // nothing derived from them (per-layer arrays, head buffers, the KV row) can overflow an int.
+    private const int MaxLayers = 4096, MaxHeads = 4096, MaxWidth = 1 << 20, MaxExperts = 1 << 16, MaxVocab = 1 << 24;
+
+    private static void RequireRange(long value, long min, long max, string key)
+    {
+        if (value < min || value > max)
+            throw new ModelFormatException($"invalid GroveMoE hyperparameters: {P}{key} = {value} is outside [{min}, {max}]");
+    }
+
+    private static void RequirePositiveFinite(float value, string key)
+    {
+        if (!float.IsFinite(value) || value <= 0)
+            throw new ModelFormatException($"invalid GroveMoE hyperparameters: {P}{key} = {value} must be a positive finite number");
+    }
+
     private void Validate(GgufMetadata m)
     {
         void Require(bool ok, string what)
         {
             if (!ok) throw new ModelFormatException($"invalid GroveMoE hyperparameters: {what}");
         }
-        Require(Layers > 0 && Hidden > 0 && Heads > 0 && KvHeads > 0 && HeadDim > 0, "sizes must be positive");
+        RequireRange(Layers, 1, MaxLayers, "block_count");
+        RequireRange(KvHeads, 1, Heads, "attention.head_count_kv");
+        RequireRange(HeadDim, 2, MaxWidth, "attention.key_length");
+        Require((long)Heads * HeadDim <= MaxWidth, $"{Heads} heads of {HeadDim} exceed {MaxWidth} query values");
         Require(Heads % KvHeads == 0, $"{Heads} query heads are not a multiple of {KvHeads} KV heads");
         Require(HeadDim % 2 == 0, "head dimension must be even for RoPE");
         Require(m.GetIntOrDefault(P + "attention.value_length", HeadDim) == HeadDim, "value_length must equal key_length");
-        Require(Experts > 0 && ExpertsUsed > 0 && ExpertsUsed <= Experts, $"{ExpertsUsed} of {Experts} experts");
-        Require(ExpertsPerGroup > 0 && Experts % ExpertsPerGroup == 0, $"{Experts} experts do not split into groups of {ExpertsPerGroup}");
-        Require(ExpertWidth > 0 && AdjugateWidth > 0, "expert widths must be positive");
-        Require(Vocab > 0, "empty vocabulary");
+        RequirePositiveFinite(RmsEpsilon, "attention.layer_norm_rms_epsilon");
+        RequirePositiveFinite(RopeBase, "rope.freq_base");
+        Require(float.IsFinite(GroupScale), $"{P}expert_group_scale = {GroupScale} is not a finite number");
+        RequireRange(ContextLength, 1, int.MaxValue, "context_length");
+        RequireRange(Experts, 1, MaxExperts, "expert_count");
+        RequireRange(ExpertsUsed, 1, Experts, "expert_used_count");
+        RequireRange(ExpertsPerGroup, 1, Experts, "experts_per_group");
+        Require(Experts % ExpertsPerGroup == 0, $"{Experts} experts do not split into groups of {ExpertsPerGroup}");
+        RequireRange(ExpertWidth, 1, MaxWidth, "expert_feed_forward_length");
+        RequireRange(AdjugateWidth, 1, MaxWidth, "expert_chunk_feed_forward_length");
+        Require(Vocab is > 0 and <= MaxVocab, Vocab > 0 ? $"vocabulary of {Vocab} tokens is larger than {MaxVocab}" : "empty vocabulary");
     }
 
     /// <summary>Writes these hyperparameters as the metadata keys llama.cpp's converter uses.</summary>

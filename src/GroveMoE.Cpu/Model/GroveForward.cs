@@ -38,12 +38,15 @@ public sealed class GroveForward : IDisposable
 
     public GroveForward(GroveModel model, int contextLength, int threads, int batchSize = 64, KvCacheType kvCacheType = KvCacheType.F32)
     {
+        ArgumentOutOfRangeException.ThrowIfLessThan(contextLength, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(threads, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
         _model = model;
         _c = model.Config;
         _w = model.Weights;
+        _cache = new KvCache(_c, contextLength, kvCacheType);
         _pool = new WorkerPool(threads);
         _batch = batchSize;
-        _cache = new KvCache(_c, contextLength, kvCacheType);
         _rope = new Rope(_c.HeadDim, _c.RopeBase);
 
         int maxColumns = Math.Max(Math.Max(_c.Hidden, _c.QueryDim), Math.Max(_c.ExpertWidth, _c.AdjugateWidth));

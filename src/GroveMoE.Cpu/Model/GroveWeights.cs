@@ -39,8 +39,14 @@ internal sealed class GroveWeights
     public required WeightMatrix Output { get; init; }
     public required LayerWeights[] Layers { get; init; }
 
+    private const int TensorsPerLayer = 15;
+
     public static GroveWeights Bind(GgufFile file, GroveConfig c)
     {
+        // Every layer has 15 tensors, so the tensor count bounds block_count before anything is sized by it.
+        if (file.TensorInfos.Count < (long)c.Layers * TensorsPerLayer)
+            throw new ModelFormatException(
+                $"grovemoe.block_count = {c.Layers} needs {(long)c.Layers * TensorsPerLayer} layer tensors; the file has {file.TensorInfos.Count} tensors");
         var binder = new Binder(file);
         var layers = new LayerWeights[c.Layers];
         for (int l = 0; l < c.Layers; l++)

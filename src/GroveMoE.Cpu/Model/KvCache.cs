@@ -10,10 +10,17 @@ internal sealed class KvCache
 
     public KvCache(GroveConfig config, int capacity, KvCacheType type = KvCacheType.F32)
     {
+        long bytes = RequiredBytes(config, capacity, type);
+        long length = (long)capacity * config.KvDim;
+        long available = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes;
+        // Positions index the per-layer rows with int arithmetic, and an allocation that cannot succeed should
+        // say so in numbers rather than end in OutOfMemoryException halfway.
+        if (length > Array.MaxLength || bytes > available)
+            throw new InsufficientMemoryException(
+                $"a KV cache of {capacity} tokens needs {bytes / (1 << 20)} MiB ({type}); {available / (1 << 20)} MiB of memory is available");
         Capacity = capacity;
         RowLength = config.KvDim;
         Type = type;
-        long length = (long)capacity * RowLength;
         if (type == KvCacheType.F32)
         {
             _keys = Enumerable.Range(0, config.Layers).Select(_ => new float[length]).ToArray();
@@ -24,7 +31,14 @@ internal sealed class KvCache
             _halfKeys = Enumerable.Range(0, config.Layers).Select(_ => new Half[length]).ToArray();
             _halfValues = Enumerable.Range(0, config.Layers).Select(_ => new Half[length]).ToArray();
         }
-        ByteSize = 2L * config.Layers * length * (type == KvCacheType.F32 ? sizeof(float) : 2);
+        ByteSize = bytes;
+    }
+
+    /// <summary>Bytes of keys and values for <paramref name="capacity"/> positions; long.MaxValue when that overflows.</summary>
+    public static long RequiredBytes(GroveConfig config, int capacity, KvCacheType type)
+    {
+        Int128 bytes = (Int128)2 * config.Layers * capacity * config.KvDim * (type == KvCacheType.F32 ? sizeof(float) : 2);
+        return bytes > long.MaxValue ? long.MaxValue : (long)bytes;
     }
 
     public int Capacity { get; }

@@ -65,7 +65,7 @@ public sealed class SafeTensorsCheckpoint : IDisposable
         {
             if (!byShard.TryGetValue(shardName, out var shard))
             {
-                if (shardName.Contains('/') || shardName.Contains('\\') || shardName is "." or "..")
+                if (shardName.Length == 0 || shardName.IndexOfAny(['/', '\\', '\0']) >= 0 || shardName is "." or "..")
                     throw new SafeTensorsFormatException($"{IndexFileName}: shard name '{shardName}' is not a file in the checkpoint folder");
                 string path = Path.Combine(Directory, shardName);
                 if (!File.Exists(path))
@@ -80,23 +80,27 @@ public sealed class SafeTensorsCheckpoint : IDisposable
         }
     }
 
+    /// <summary>An index is a few megabytes at most (GroveMoE-Inst's is 1.3 MB); a larger one is not read into memory.</summary>
+    private const long MaxIndexBytes = 64 << 20;
+
     private static List<(string Tensor, string Shard)> ReadWeightMap(string indexPath)
     {
-        try
+        byte[] bytes;
+        using (var stream = new FileStream(indexPath, FileMode.Open, FileAccess.Read, FileShare.Read))
         {
-            using var doc = JsonDocument.Parse(File.ReadAllBytes(indexPath));
-            if (!doc.RootElement.TryGetProperty("weight_map", out var map) || map.ValueKind != JsonValueKind.Object)
-                throw new SafeTensorsFormatException($"{IndexFileName} has no weight_map object");
-            return map.EnumerateObject()
-                .Select(p => p.Value.ValueKind == JsonValueKind.String
-                    ? (p.Name, p.Value.GetString()!)
-                    : throw new SafeTensorsFormatException($"{IndexFileName}: weight_map entry '{p.Name}' is not a file name"))
-                .ToList();
+            if (stream.Length > MaxIndexBytes)
+                throw new SafeTensorsFormatException($"{IndexFileName} is {stream.Length} bytes, larger than an index can be ({MaxIndexBytes})");
+            bytes = new byte[stream.Length];
+            stream.ReadExactly(bytes);
         }
-        catch (JsonException e)
-        {
-            throw new SafeTensorsFormatException($"{IndexFileName} is not valid JSON ({e.Message})");
-        }
+        using var doc = SafeTensorsJson.ParseObject(bytes, IndexFileName, 0, "the index");
+        if (!doc.RootElement.TryGetProperty("weight_map", out var map) || map.ValueKind != JsonValueKind.Object)
+            throw new SafeTensorsFormatException($"{IndexFileName} has no weight_map object");
+        return SafeTensorsJson.Properties(map, IndexFileName, "weight_map")
+            .Select(p => p.Value.ValueKind == JsonValueKind.String
+                ? (p.Name, SafeTensorsJson.String(p.Value, IndexFileName, $"the shard of '{p.Name}'"))
+                : throw new SafeTensorsFormatException($"{IndexFileName}: weight_map entry '{p.Name}' is not a file name"))
+            .ToList();
     }
 
     public void Dispose()

@@ -43,15 +43,21 @@ public sealed unsafe partial class SafeTensorsFile : IDisposable
 
     public static SafeTensorsFile Open(string path)
     {
-        var info = new FileInfo(path);
-        if (!info.Exists) throw new FileNotFoundException($"no such file: {path}", path);
-        if (info.Length < 8)
-            throw new SafeTensorsFormatException($"{info.Name}: {info.Length} bytes, too short for a safetensors header");
-        var map = MemoryMappedFile.CreateFromFile(path, FileMode.Open, null, 0, MemoryMappedFileAccess.Read);
+        if (!File.Exists(path)) throw new FileNotFoundException($"no such file: {path}", path);
+        // The stream's length is the target's even when path is a symbolic link, as in the Hugging Face cache
+        // (FileInfo gives the link's own).
+        var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read);
+        long length = stream.Length;
+        if (length < 8)
+        {
+            stream.Dispose();
+            throw new SafeTensorsFormatException($"{System.IO.Path.GetFileName(path)}: {length} bytes, too short for a safetensors header");
+        }
+        var map = MemoryMappedFile.CreateFromFile(stream, null, 0, MemoryMappedFileAccess.Read, HandleInheritability.None, leaveOpen: false);
         var view = map.CreateViewAccessor(0, 0, MemoryMappedFileAccess.Read);
         byte* pointer = null;
         view.SafeMemoryMappedViewHandle.AcquirePointer(ref pointer);
-        return new SafeTensorsFile(path, map, view, pointer + view.PointerOffset, info.Length);
+        return new SafeTensorsFile(path, map, view, pointer + view.PointerOffset, length);
     }
 
     public bool Contains(string name) => _tensors.ContainsKey(name);

@@ -13,6 +13,9 @@ public static class SafeTensorsHeader
     /// <summary>The format's own cap on header size, which also bounds what a corrupt length can make us read.</summary>
     public const long MaxHeaderBytes = 100_000_000;
 
+    /// <summary>More dimensions than any checkpoint uses; also what bounds a shape array's allocation.</summary>
+    private const int MaxDimensions = 8;
+
     /// <summary>Reads the header length from the first 8 bytes and checks it against the file length.</summary>
     public static long ReadLength(ReadOnlySpan<byte> first8, long fileLength, string file)
     {
@@ -27,49 +30,36 @@ public static class SafeTensorsHeader
     public static (List<SafeTensorInfo> Tensors, Dictionary<string, string> Metadata) Parse(
         ReadOnlySpan<byte> json, long dataLength, string file)
     {
-        JsonDocument doc;
-        try
+        using var doc = SafeTensorsJson.ParseObject(json.ToArray(), file, 8, "header");
+        var tensors = new List<SafeTensorInfo>();
+        var metadata = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (name, value) in SafeTensorsJson.Properties(doc.RootElement, file, "the header"))
         {
-            doc = JsonDocument.Parse(json.ToArray());
-        }
-        catch (JsonException e)
-        {
-            throw new SafeTensorsFormatException($"{file}: header is not valid JSON ({e.Message})");
-        }
-        using (doc)
-        {
-            if (doc.RootElement.ValueKind != JsonValueKind.Object)
-                throw new SafeTensorsFormatException($"{file}: header is not a JSON object");
-            var tensors = new List<SafeTensorInfo>();
-            var metadata = new Dictionary<string, string>(StringComparer.Ordinal);
-            foreach (var entry in doc.RootElement.EnumerateObject())
+            if (name == "__metadata__")
             {
-                if (entry.Name == "__metadata__")
+                if (value.ValueKind == JsonValueKind.Object)
                 {
-                    if (entry.Value.ValueKind == JsonValueKind.Object)
-                    {
-                        foreach (var m in entry.Value.EnumerateObject())
-                            metadata[m.Name] = m.Value.ValueKind == JsonValueKind.String ? m.Value.GetString()! : m.Value.GetRawText();
-                    }
-                    continue;
+                    foreach (var (key, m) in SafeTensorsJson.Properties(value, file, "__metadata__"))
+                        metadata[key] = m.ValueKind == JsonValueKind.String ? SafeTensorsJson.String(m, file, $"__metadata__ '{key}'") : m.GetRawText();
                 }
-                tensors.Add(ParseTensor(entry, dataLength, file));
+                continue;
             }
-            CheckNoOverlap(tensors, file);
-            return (tensors, metadata);
+            tensors.Add(ParseTensor(name, value, dataLength, file));
         }
+        CheckNoOverlap(tensors, file);
+        return (tensors, metadata);
     }
 
-    private static SafeTensorInfo ParseTensor(JsonProperty entry, long dataLength, string file)
+    private static SafeTensorInfo ParseTensor(string name, JsonElement value, long dataLength, string file)
     {
-        string where = $"{file}: tensor '{entry.Name}'";
-        var value = entry.Value;
+        string where = $"{file}: tensor '{name}'";
         if (value.ValueKind != JsonValueKind.Object)
             throw new SafeTensorsFormatException($"{where} is not a JSON object");
         if (!value.TryGetProperty("dtype", out var dtypeText) || dtypeText.ValueKind != JsonValueKind.String)
             throw new SafeTensorsFormatException($"{where} has no dtype");
-        if (!SafeTensorsDTypes.TryParse(dtypeText.GetString()!, out var dtype))
-            throw new SafeTensorsFormatException($"{where} has unknown dtype '{dtypeText.GetString()}'");
+        string dtypeName = SafeTensorsJson.String(dtypeText, file, $"the dtype of '{name}'");
+        if (!SafeTensorsDTypes.TryParse(dtypeName, out var dtype))
+            throw new SafeTensorsFormatException($"{where} has unknown dtype '{dtypeName}'");
         long[] shape = ReadIntegers(value, "shape", where);
         long[] offsets = ReadIntegers(value, "data_offsets", where);
         if (offsets.Length != 2) throw new SafeTensorsFormatException($"{where}: data_offsets must hold two numbers");
@@ -90,14 +80,17 @@ public static class SafeTensorsHeader
         {
             throw new SafeTensorsFormatException($"{where}: shape [{string.Join(", ", shape)}] is too large");
         }
-        return new SafeTensorInfo(entry.Name, dtype, shape, begin, end);
+        return new SafeTensorInfo(name, dtype, shape, begin, end);
     }
 
     private static long[] ReadIntegers(JsonElement value, string property, string where)
     {
         if (!value.TryGetProperty(property, out var array) || array.ValueKind != JsonValueKind.Array)
             throw new SafeTensorsFormatException($"{where} has no {property} array");
-        var result = new long[array.GetArrayLength()];
+        int length = array.GetArrayLength();
+        if (length > MaxDimensions)
+            throw new SafeTensorsFormatException($"{where}: {property} has {length} entries, more than {MaxDimensions}");
+        var result = new long[length];
         int i = 0;
         foreach (var item in array.EnumerateArray())
         {

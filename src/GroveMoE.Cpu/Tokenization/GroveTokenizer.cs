@@ -106,14 +106,19 @@ public sealed class GroveTokenizer
             var raw = metadata.GetArray<int>("tokenizer.ggml.token_type");
             if (raw.Length != tokens.Length)
                 throw new ModelFormatException($"tokenizer has {tokens.Length} tokens but {raw.Length} token types");
-            for (int i = 0; i < raw.Length; i++) types[i] = (TokenType)raw[i];
+            for (int i = 0; i < raw.Length; i++)
+            {
+                types[i] = (TokenType)raw[i];
+                if (!Enum.IsDefined(types[i]))
+                    throw new ModelFormatException($"tokenizer.ggml.token_type of token {i} is {raw[i]}, not a known token type");
+            }
         }
         else
         {
             Array.Fill(types, TokenType.Normal);
         }
         int eos = metadata.GetIntOrDefault("tokenizer.ggml.eos_token_id", -1);
-        if (eos >= tokens.Length)
+        if (eos < -1 || eos >= tokens.Length)
             throw new ModelFormatException($"tokenizer.ggml.eos_token_id {eos} is outside the vocabulary of {tokens.Length}");
         return new GroveTokenizer(tokens, types, merges, eos);
     }
@@ -184,7 +189,11 @@ public sealed class GroveTokenizer
             };
         }
         var start = new int[tokens.Length + 1];
-        for (int i = 0; i < tokens.Length; i++) start[i + 1] = start[i] + pieces[i].Length;
+        for (int i = 0; i < tokens.Length; i++)
+        {
+            start[i + 1] = start[i] + pieces[i].Length;
+            if (start[i + 1] < 0) throw new ModelFormatException("tokenizer vocabulary holds more than 2 GiB of token bytes");
+        }
         var bytes = new byte[start[^1]];
         for (int i = 0; i < tokens.Length; i++) pieces[i].CopyTo(bytes, start[i]);
         return (bytes, start);

@@ -80,7 +80,7 @@ public sealed class OpenAiServerTests(TinyLanguageModelFixture tiny) : IClassFix
         var error = await Assert.ThrowsAsync<ClientResultException>(() => Sdk(server, "wrong").CompleteChatAsync([new UserChatMessage("hi")]));
         Assert.Equal(401, error.Status);
         using var anonymous = new HttpClient { BaseAddress = server.Address };
-        Assert.Equal(HttpStatusCode.Unauthorized, (await anonymous.GetAsync("health")).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await anonymous.GetAsync("v1/models")).StatusCode);
     }
 
     [Theory]
@@ -163,7 +163,7 @@ public sealed class OpenAiServerTests(TinyLanguageModelFixture tiny) : IClassFix
         // The abandoned request logs its end as it unwinds, which may trail the next request's answer.
         bool ClientLeft()
         {
-            lock (log) return log.Any(line => line.StartsWith("POST /v1/chat/completions client left", StringComparison.Ordinal));
+            lock (log) return log.Any(line => line.StartsWith("method=POST path=/v1/chat/completions status=client_left", StringComparison.Ordinal));
         }
         for (int wait = 0; wait < 100 && !ClientLeft(); wait++) await Task.Delay(50);
         Assert.True(ClientLeft(), "the server never logged that the client left");
