@@ -11,7 +11,7 @@ internal static class RunCommand
 {
     public static Command Create()
     {
-        var model = ModelOptions.OptionalModel();
+        var model = new ModelSource();
         var sessionOptions = new ModelOptions.SessionGroup();
         var prompt = new Option<string>("--prompt", "-p") { Description = "the prompt", Required = true };
         var maxTokens = new Option<int>("--n-predict", "-n") { Description = "most tokens to generate", DefaultValueFactory = _ => 256 };
@@ -22,13 +22,13 @@ internal static class RunCommand
         var jsonSchema = new Option<FileInfo>("--json-schema") { Description = "answer with JSON valid under the JSON Schema in this file" };
         var json = new Option<bool>("--json") { Description = "answer with a JSON object" };
         var sampling = new SamplingOptions();
-        var command = new Command("run", "Answer one prompt and exit") { model, prompt, maxTokens, system, noThink, raw, verbose, jsonSchema, json };
+        var command = new Command("run", "Answer one prompt and exit") { prompt, maxTokens, system, noThink, raw, verbose, jsonSchema, json };
         sessionOptions.AddTo(command);
         sampling.AddTo(command);
         command.SetAction(async (parse, cancel) =>
         {
             var grammar = OutputGrammar.Read(parse.GetValue(jsonSchema), parse.GetValue(json));
-            using var loaded = ModelLoader.Open(parse.GetValue(model));
+            using var loaded = ModelLoader.Open(model.Resolve(parse, cancel));
             using var session = loaded.OpenSession(sessionOptions.Read(parse));
             var generation = new GenerationOptions { MaxTokens = parse.GetValue(maxTokens), Sampler = sampling.Read(parse), Grammar = grammar };
             string text = parse.GetRequiredValue(prompt);
