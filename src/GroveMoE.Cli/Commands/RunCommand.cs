@@ -1,6 +1,5 @@
 using System.CommandLine;
 using GroveMoE.Cli.Output;
-using GroveMoE.Cpu;
 using GroveMoE.Cpu.Generation;
 using Spectre.Console;
 
@@ -36,7 +35,7 @@ internal static class RunCommand
             bool thinking = !parse.GetValue(noThink) && grammar is null;
             var tokens = parse.GetValue(raw)
                 ? loaded.Tokenizer.Encode(text)
-                : loaded.Tokenizer.Encode(loaded.ChatTemplate.Render(parse.GetValue(system), [new ChatMessage(ChatRole.User, text)], thinking));
+                : loaded.Tokenizer.Encode(loaded.ChatTemplate.Render(parse.GetValue(system), [new ChatTurn(AuthorRole.User, text)], thinking));
 
             using var stdout = Console.OpenStandardOutput();
             using var writer = new StreamWriter(stdout) { AutoFlush = true };

@@ -14,7 +14,7 @@ public class ConstrainedGenerationTests(TinyLanguageModelFixture fixture) : ICla
             {"type":"object","properties":{"city":{"type":"string","maxLength":6},"rank":{"type":"integer","minimum":1,"maximum":3},
              "ok":{"type":"boolean"}},"required":["city","rank","ok"],"additionalProperties":false}
             """);
-        var prompt = fixture.Model.EncodeChat([new ChatMessage(ChatRole.User, "Pick a city.")], thinking: false);
+        var prompt = fixture.Model.EncodeChat([new ChatTurn(AuthorRole.User, "Pick a city.")], thinking: false);
         for (ulong seed = 1; seed <= 3; seed++)
         {
             var options = new GenerationOptions { MaxTokens = 200, Grammar = grammar, Sampler = new SamplerOptions { Seed = seed, Temperature = 1.5f } };
