@@ -53,7 +53,8 @@ internal static class CommandLineApp
         FileNotFoundException f => $"file not found: {f.FileName ?? f.Message}",
         DirectoryNotFoundException d => d.Message,
         GgufFormatException or GgufMissingTensorException or GgufMissingKeyException or ModelFormatException or ContextFullException
-            or UserInputException or SafeTensorsFormatException or InsufficientMemoryException => e.Message,
+            or UserInputException or SafeTensorsFormatException or InsufficientMemoryException
+            or GroveMoE.Cpu.Hub.HubException => e.Message,
         UnauthorizedAccessException or IOException => e.Message,
         OperationCanceledException => "cancelled",
         _ => null,
