@@ -1,5 +1,5 @@
 using System.Text;
-using GroveMoE.Cpu.SafeTensors;
+using GroveMoE.Cpu.Conversion.SafeTensors;
 
 namespace GroveMoE.Cpu.Fuzz.Targets;
 

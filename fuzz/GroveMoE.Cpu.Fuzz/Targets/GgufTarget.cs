@@ -1,7 +1,8 @@
 using GroveMoE.Cpu.Generation;
 using GroveMoE.Cpu.Gguf;
 using GroveMoE.Cpu.Model;
-using GroveMoE.Cpu.Model.Synthetic;
+using GroveMoE.Cpu.Conversion.Synthetic;
+using GroveMoE.Cpu.Conversion.Gguf;
 using GroveMoE.Cpu.Quantization;
 using GroveMoE.Cpu.Tokenization;
 

@@ -1,6 +1,7 @@
 using System.Runtime.InteropServices;
 using System.Text;
 using GroveMoE.Cpu.Tokenization;
+using GroveMoE.Cpu.Conversion.Tokenization;
 
 namespace GroveMoE.Cpu.Fuzz.Targets;
 
