@@ -7,7 +7,7 @@ namespace GroveMoE.Cpu.Gguf;
 /// A GGUF file mapped into memory. Tensor data is never copied: <see cref="GgufTensor"/> views point into
 /// the mapping, so weights stay in the page cache and are shared by every process that maps the file.
 /// </summary>
-public sealed unsafe class GgufFile : IDisposable
+public sealed unsafe partial class GgufFile : IDisposable
 {
     private readonly MemoryMappedFile _map;
     private readonly MemoryMappedViewAccessor _view;
@@ -36,13 +36,33 @@ public sealed unsafe class GgufFile : IDisposable
     }
 
     public string Path { get; }
-    public long FileSize { get; }
+    /// <summary>Bytes of the file, of all its parts for a split model.</summary>
+    public long FileSize { get; private set; }
     public long DataStart { get; }
     public GgufMetadata Metadata { get; }
-    public IReadOnlyList<GgufTensorInfo> TensorInfos { get; }
+    /// <summary>Every tensor, those of all parts for a split model.</summary>
+    public IReadOnlyList<GgufTensorInfo> TensorInfos { get; private set; }
 
-    /// <summary>Maps and parses <paramref name="path"/>; throws <see cref="FileNotFoundException"/> or <see cref="GgufFormatException"/>.</summary>
+    /// <summary>
+    /// Maps and parses <paramref name="path"/>, and the other parts when it is the first of a split model; throws
+    /// <see cref="FileNotFoundException"/> or <see cref="GgufFormatException"/>.
+    /// </summary>
     public static GgufFile Open(string path)
+    {
+        var file = OpenOne(path);
+        try
+        {
+            file.AttachSplitParts();
+            return file;
+        }
+        catch
+        {
+            file.Dispose();
+            throw;
+        }
+    }
+
+    private static GgufFile OpenOne(string path)
     {
         if (!File.Exists(path)) throw new FileNotFoundException($"no such file: {path}", path);
         // The stream's length is the target's even when path is a symbolic link (FileInfo gives the link's own).
@@ -81,6 +101,7 @@ public sealed unsafe class GgufFile : IDisposable
 
     public void Dispose()
     {
+        foreach (var part in _parts) part.Dispose();
         if (_base != null) _view.SafeMemoryMappedViewHandle.ReleasePointer();
         _view.Dispose();
         _map.Dispose();
