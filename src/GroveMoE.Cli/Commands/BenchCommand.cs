@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Text.Json;
 using GroveMoE.Cli.Output;
 using GroveMoE.Cpu.CommandLine;
+using GroveMoE.Cpu.Generation;
 using GroveMoE.Cpu.Model;
 using Spectre.Console;
 
@@ -47,12 +48,11 @@ internal static class BenchCommand
         var loadClock = Stopwatch.StartNew();
         using var model = GroveModel.Load(modelFile.FullName, repack: !noRepack);
         double loadSeconds = loadClock.Elapsed.TotalSeconds;
-        int batch = Math.Clamp(promptTokens, 1, gpuLayers > 0 ? Gpu.GpuOffloadSetup.BatchSize : 512);
+        // The whole prompt in one batch on the CPU; with offload, the batch a session would use, which sizes the device buffers.
+        int batch = Math.Clamp(promptTokens, 1, gpuLayers > 0 ? new SessionOptions().BatchSize : 512);
         int context = promptTokens + generateTokens + 1;
-        using var forward = new GroveForward(model, context, threads, batch)
-        {
-            Offload = Gpu.GpuOffloadSetup.Create(model, gpuLayers, gpuExperts, context),
-        };
+        using var offload = Gpu.GpuOffloadSetup.Create(model, gpuLayers, gpuExperts, context, batch);
+        using var forward = new GroveForward(model, context, threads, batch) { Offload = offload };
         var random = new Random(42);
         var tokens = Enumerable.Range(0, Math.Max(promptTokens, generateTokens)).Select(_ => random.Next(model.Config.Vocab)).ToArray();
         var logits = new float[model.Config.Vocab];

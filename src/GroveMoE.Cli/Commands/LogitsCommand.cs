@@ -2,6 +2,7 @@ using System.CommandLine;
 using GroveMoE.Cli.Gpu;
 using GroveMoE.Cli.Output;
 using GroveMoE.Cpu.CommandLine;
+using GroveMoE.Cpu.Generation;
 using GroveMoE.Cpu.Model;
 
 namespace GroveMoE.Cli.Commands;
@@ -38,10 +39,9 @@ internal static class LogitsCommand
         if (tokens.FirstOrDefault(id => id >= vocab, -1) is var outside and >= 0)
             throw new UserInputException($"--tokens: token id {outside} is outside the vocabulary (0..{vocab - 1})");
         int context = Math.Max(tokens.Length, 1);
-        using var forward = new GroveForward(model, context, threads, GpuOffloadSetup.BatchSize)
-        {
-            Offload = GpuOffloadSetup.Create(model, gpuLayers, gpuExperts, context),
-        };
+        int batch = new SessionOptions().BatchSize;
+        using var offload = GpuOffloadSetup.Create(model, gpuLayers, gpuExperts, context, batch);
+        using var forward = new GroveForward(model, context, threads, batch) { Offload = offload };
         var logits = new float[tokens.Length * vocab];
         forward.Evaluate(tokens, logits, allPositions: true);
 

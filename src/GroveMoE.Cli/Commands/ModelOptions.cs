@@ -67,8 +67,8 @@ internal static class ModelOptions
                 Threads = t,
                 ContextLength = c,
                 KvCacheType = parse.GetValue(_kvCache),
-                BatchSize = Gpu.GpuOffloadSetup.BatchSize,
-                LayerOffload = gpuLayers == 0 ? null : (model, context) => Gpu.GpuOffloadSetup.Create(model, gpuLayers, gpuExperts, context),
+                LayerOffload = gpuLayers == 0 ? null
+                    : (model, session) => Gpu.GpuOffloadSetup.Create(model, gpuLayers, gpuExperts, session.ContextLength, session.BatchSize),
             };
         }
     }
