@@ -8,20 +8,23 @@ namespace GroveMoE.Cpu.Kernels;
 /// output[i, r] = W[r] · input[rows[i]] for a range of weight rows and a list of input rows. Each weight row
 /// is read once for all input rows, and quantized rows go four input rows at a time through the multi-row
 /// kernels, so a batch (prefill) costs one pass over the weights and one unpacking of each block per four tokens.
+/// With <c>sequences</c>, a group of four never mixes sequences, so a row's result (the single-row and four-row kernels
+/// round differently) is the same whatever other sequences share the batch.
 /// </summary>
 internal static unsafe class MatMul
 {
     private const int Group = 4;
 
     /// <param name="scratch">At least <c>w.Columns</c> floats, private to the calling worker.</param>
+    /// <param name="sequences">Each input row's sequence (parallel to <paramref name="inputRows"/>); empty for one sequence.</param>
     public static void Rows(in WeightMatrix w, int rowStart, int rowEnd, BatchInput input, ReadOnlySpan<int> inputRows,
-        Span<float> output, int outputStride, Span<float> scratch)
+        Span<float> output, int outputStride, Span<float> scratch, ReadOnlySpan<int> sequences = default)
     {
         switch (w.Type)
         {
             case GgmlType.Q4_0:
             case GgmlType.Q8_0:
-                QuantizedRows(w, rowStart, rowEnd, input.Quantized, inputRows, output, outputStride);
+                QuantizedRows(w, rowStart, rowEnd, input.Quantized, inputRows, output, outputStride, sequences);
                 break;
             case GgmlType.F32:
             case GgmlType.F16:
@@ -43,7 +46,7 @@ internal static unsafe class MatMul
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void QuantizedRows(in WeightMatrix w, int rowStart, int rowEnd, Q8Activations q, ReadOnlySpan<int> inputRows,
-        Span<float> output, int outputStride)
+        Span<float> output, int outputStride, ReadOnlySpan<int> sequences)
     {
         int n = inputRows.Length;
         int cols = w.Columns;
@@ -58,24 +61,40 @@ internal static unsafe class MatMul
             for (int r = rowStart; r < rowEnd; r++)
             {
                 byte* row = w.Row(r);
-                int i = 0;
-                for (; i < n - 1; i += Group)
+                for (int i = 0; i < n;)
                 {
+                    int count = GroupAt(sequences, i, n);
+                    if (count == 1)
+                    {
+                        var x = RowOf(quants, scales, sums, inputRows[i], cols);
+                        output[i * outputStride + r] = q4 ? QuantizedDot.Q4_0(row, x, blocks) : QuantizedDot.Q8_0(row, x, blocks);
+                        i++;
+                        continue;
+                    }
                     // Two or three left over still go through the four-row kernel (the last row repeated): one
                     // unpacking of the weight block costs less than two or three single-row passes.
-                    int count = Math.Min(Group, n - i);
                     for (int k = 0; k < Group; k++) group[k] = RowOf(quants, scales, sums, inputRows[i + Math.Min(k, count - 1)], cols);
                     if (q4) QuantizedDot.Q4_0x4(row, group, blocks, results);
                     else QuantizedDot.Q8_0x4(row, group, blocks, results);
                     for (int k = 0; k < count; k++) output[(i + k) * outputStride + r] = results[k];
-                }
-                if (i < n)
-                {
-                    var x = RowOf(quants, scales, sums, inputRows[i], cols);
-                    output[i * outputStride + r] = q4 ? QuantizedDot.Q4_0(row, x, blocks) : QuantizedDot.Q8_0(row, x, blocks);
+                    i += count;
                 }
             }
         }
+    }
+
+    /// <summary>
+    /// Rows from <paramref name="i"/> that go through one kernel call: up to four of one sequence, counted from that
+    /// sequence's first row, so a sequence's rows group exactly as they would alone.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int GroupAt(ReadOnlySpan<int> sequences, int i, int n)
+    {
+        int end = Math.Min(n, i + Group);
+        if (sequences.IsEmpty) return end - i;
+        int count = 1;
+        while (i + count < end && sequences[i + count] == sequences[i]) count++;
+        return count;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
