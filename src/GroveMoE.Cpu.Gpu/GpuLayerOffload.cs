@@ -86,6 +86,12 @@ public sealed class GpuLayerOffload : ILayerOffload
         int maxRows, Action<string>? notice = null, bool ownsDevice = false)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(options.Layers);
+        if (model.File.TensorInfos.FirstOrDefault(t => !WeightDot.Supports(t.Type)) is { } other)
+        {
+            notice?.Invoke($"the GPU kernels do not read {other.Type} weights ('{other.Name}'); running on the CPU");
+            if (ownsDevice) device.Dispose();
+            return null;
+        }
         long budget = options.MemoryBudgetBytes ?? (device.IsCuda ? device.MemoryBytes : long.MaxValue);
         GpuLayerOffload offload;
         try

@@ -1,4 +1,5 @@
 using GroveMoE.Cpu.Generation;
+using GroveMoE.Cpu.Hub;
 using GroveMoE.Cpu.Model;
 using GroveMoE.Cpu.Model.Synthetic;
 using GroveMoE.Cpu.Tokenization;
@@ -74,6 +75,19 @@ public sealed class LanguageModel : IDisposable
             model.Dispose();
             throw;
         }
+    }
+
+    /// <summary>
+    /// Loads a GGUF from the Hugging Face Hub (<c>[hf.co/]OWNER/REPO[:QUANT]</c>): the cached copy when there is one,
+    /// else pulled into the Hub cache first (see <see cref="ModelHub"/>).
+    /// </summary>
+    /// <param name="hub">The hub to pull through; default: one configured from the environment (HF_ENDPOINT, HF_TOKEN, HF_HUB_OFFLINE, HF_HUB_CACHE).</param>
+    public static async Task<LanguageModel> LoadFromHubAsync(string reference, LoadOptions? options = null, IProgress<PullProgress>? progress = null,
+        ModelHub? hub = null, CancellationToken cancel = default)
+    {
+        using var owned = hub is null ? new ModelHub() : null;
+        string path = await (hub ?? owned!).GetOrPullAsync(reference, progress, cancel).ConfigureAwait(false);
+        return Load(path, options);
     }
 
     /// <summary>

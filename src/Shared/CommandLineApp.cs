@@ -7,7 +7,7 @@ namespace GroveMoE.Cpu.CommandLine;
 
 /// <summary>
 /// Runs a command-line root: parse errors and every failure a user can cause become one line on stderr and
-/// exit code 1; only a bug shows a stack trace.
+/// exit code 1; a bug becomes one line asking for a report (the stack trace only with GROVE_TRACE=1).
 /// </summary>
 internal static class CommandLineApp
 {
@@ -27,20 +27,34 @@ internal static class CommandLineApp
                 ProcessTerminationTimeout = null, // Ctrl-C: commands that can stop early handle it themselves
             });
         }
-        catch (Exception e) when (Describe(e) is { } message)
+        catch (Exception e)
         {
-            Console.Error.WriteLine($"error: {message}");
-            return 1;
+            Console.Error.WriteLine($"error: {Describe(e) ?? BugReport(e)}");
+            if (Environment.GetEnvironmentVariable("GROVE_TRACE") == "1") Console.Error.WriteLine(e);
+            return Describe(e) is null ? BugExitCode : 1;
         }
+    }
+
+    /// <summary>EX_SOFTWARE from sysexits.h: what a failure that no input should cause exits with, so scripts and fuzzers can tell.</summary>
+    public const int BugExitCode = 70;
+
+    /// <summary>One line for an exception no input should cause: what it was and where, for a bug report.</summary>
+    public static string BugReport(Exception e)
+    {
+        string where = e.TargetSite is { } site ? $" in {site.DeclaringType?.Name}.{site.Name}" : "";
+        string message = e.Message.ReplaceLineEndings(" ");
+        return $"internal error, please report it: {e.GetType().Name}{where}: {message} (GROVE_TRACE=1 shows the stack trace)";
     }
 
     /// <summary>The one-line message for an exception a user can cause, or null for a bug.</summary>
     public static string? Describe(Exception e) => e switch
     {
+        AggregateException { InnerExceptions.Count: 1 } a => Describe(a.InnerException!),
         FileNotFoundException f => $"file not found: {f.FileName ?? f.Message}",
         DirectoryNotFoundException d => d.Message,
-        GgufFormatException or GgufMissingTensorException or ModelFormatException or ContextFullException or UserInputException
-            or SafeTensorsFormatException => e.Message,
+        GgufFormatException or GgufMissingTensorException or GgufMissingKeyException or ModelFormatException or ContextFullException
+            or UserInputException or SafeTensorsFormatException or InsufficientMemoryException
+            or GroveMoE.Cpu.Hub.HubException => e.Message,
         UnauthorizedAccessException or IOException => e.Message,
         OperationCanceledException => "cancelled",
         _ => null,

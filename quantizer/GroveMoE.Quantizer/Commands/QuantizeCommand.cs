@@ -11,9 +11,10 @@ namespace GroveMoE.Quantizer.Commands;
 public static class QuantizeCommand
 {
     public const string TypeHelp =
-        "q4_0 | q8_0 | f16 | bf16 | f32 | mixed. Norms and the router stay F32. mixed: routed and adjugate experts " +
-        "Q4_0, attention, output and token embedding Q8_0. GroveMoE-Inst (33B parameters): mixed 19.3 GB, q4_0 18.6 GB, " +
-        "q8_0 35.0 GB, bf16 65.9 GB. Rows whose length is not a multiple of 32 fall back to F16.";
+        "q4_k_m | q4_k_s | q5_k_m | q5_k_s | q6_k | q3_k_m | q2_k | iq4_xs (llama-quantize's mixtures) | q4_0 | q8_0 | " +
+        "f16 | bf16 | f32 | mixed. Norms and the router stay F32. mixed: routed and adjugate experts Q4_0, attention, " +
+        "output and token embedding Q8_0. Rows whose length is not a multiple of the block fall back as llama-quantize " +
+        "does (K-quants to Q5_0/Q5_1/Q8_0/IQ4_NL/Q4_0, 32-blocks to F16). Sizes for GroveMoE-Inst in README.md.";
 
     public static void AddTo(RootCommand root)
     {

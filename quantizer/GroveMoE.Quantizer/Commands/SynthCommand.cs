@@ -39,6 +39,8 @@ public static class SynthCommand
     {
         if (output is null && hfDir is null) throw new UserInputException("synth needs --output, --hf-dir or both");
         if (shardMb < 1) throw new UserInputException("--shard-mb must be at least 1");
+        if (recipe.Mixture is not null)
+            throw new UserInputException($"synth writes q4_0, q8_0, f16, bf16, f32 or mixed; for {recipe.Name}, synth f32 and quantize that file");
         var config = preset switch
         {
             "tiny" or "small" or "wide4" or "wide8" or "full" => SyntheticPresets.ByName(preset, BuiltInTokenizer.Qwen3VocabSize),

@@ -35,7 +35,7 @@ public static class HfCheckpointPlanner
         {
             var pieces = m.HfNames.Select(name => Piece(checkpoint, name, m.HfShape)).ToList();
             used.UnionWith(m.HfNames);
-            tensors.Add(new OutputTensor(m.GgufName, recipe.Choose(m.GgufName, m.GgufDimensions), m.GgufDimensions,
+            tensors.Add(new OutputTensor(m.GgufName, recipe.Choose(m.GgufName, m.GgufDimensions, c, hf.TiedEmbeddings), m.GgufDimensions,
                 new SafeTensorsRowSource(pieces, m.RowLength)));
         }
         var skipped = checkpoint.TensorNames.Where(n => !used.Contains(n)).Order(StringComparer.Ordinal).ToList();

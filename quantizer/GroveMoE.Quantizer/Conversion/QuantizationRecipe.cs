@@ -1,4 +1,5 @@
 using GroveMoE.Cpu.CommandLine;
+using GroveMoE.Cpu.Model;
 using GroveMoE.Cpu.Model.Synthetic;
 using GroveMoE.Cpu.Quantization;
 
@@ -8,11 +9,12 @@ namespace GroveMoE.Quantizer.Conversion;
 /// Which ggml type each tensor gets. Norms (1-D) and the router stay F32, as llama.cpp's converter keeps them.
 /// <c>mixed</c>: routed and adjugate experts Q4_0 (nearly all parameters, read a few experts per token), everything
 /// else (attention, output, token embedding) Q8_0. A row whose length is not a multiple of the block size cannot be
-/// Q4_0/Q8_0 and falls back to F16, as <c>convert_hf_to_gguf.py</c> does.
+/// Q4_0/Q8_0 and falls back to F16, as <c>convert_hf_to_gguf.py</c> does. The K-quant types follow llama-quantize's
+/// mixtures (<see cref="KQuantMixture"/>).
 /// </summary>
-public sealed record QuantizationRecipe(string Name, GgmlType Weights, GgmlType Experts)
+public sealed record QuantizationRecipe(string Name, GgmlType Weights, GgmlType Experts, KQuantMixture? Mixture = null)
 {
-    public const string Choices = "q4_0, q8_0, f16, bf16, f32, mixed";
+    public const string Choices = "q4_0, q8_0, f16, bf16, f32, mixed, q4_k_m, q4_k_s, q5_k_m, q5_k_s, q6_k, q3_k_m, q2_k, iq4_xs";
 
     public static QuantizationRecipe Parse(string name) => name.ToLowerInvariant() switch
     {
@@ -22,17 +24,33 @@ public sealed record QuantizationRecipe(string Name, GgmlType Weights, GgmlType 
         "bf16" => Uniform(name, GgmlType.BF16),
         "f32" => Uniform(name, GgmlType.F32),
         "mixed" => new("mixed", GgmlType.Q8_0, GgmlType.Q4_0),
+        "q4_k_m" => KQuant(KQuantKind.Q4_K_M),
+        "q4_k_s" => KQuant(KQuantKind.Q4_K_S),
+        "q5_k_m" => KQuant(KQuantKind.Q5_K_M),
+        "q5_k_s" => KQuant(KQuantKind.Q5_K_S),
+        "q6_k" => KQuant(KQuantKind.Q6_K),
+        "q3_k_m" => KQuant(KQuantKind.Q3_K_M),
+        "q2_k" => KQuant(KQuantKind.Q2_K),
+        "iq4_xs" => KQuant(KQuantKind.IQ4_XS),
         _ => throw new UserInputException($"--type '{name}' is not one of {Choices}"),
     };
 
     private static QuantizationRecipe Uniform(string name, GgmlType type) => new(name.ToLowerInvariant(), type, type);
 
-    /// <summary>llama.cpp's <c>general.file_type</c>: the type most parameters have.</summary>
-    public int FileType => SyntheticModelWriter.FileType(Experts);
+    private static QuantizationRecipe KQuant(KQuantKind kind)
+    {
+        var mixture = new KQuantMixture(kind);
+        return new(kind.ToString().ToLowerInvariant(), mixture.Default, mixture.Default, mixture);
+    }
 
-    public GgmlType Choose(string tensorName, long[] dimensions)
+    /// <summary>llama.cpp's <c>general.file_type</c>: its llama_ftype for the K-quant mixtures, else the type most parameters have.</summary>
+    public int FileType => Mixture is { } m ? (int)m.Kind : SyntheticModelWriter.FileType(Experts);
+
+    /// <param name="tiedEmbeddings">the file has no output.weight, so the token embedding is also the output projection</param>
+    public GgmlType Choose(string tensorName, long[] dimensions, GroveConfig config, bool tiedEmbeddings)
     {
         if (dimensions.Length == 1 || tensorName.EndsWith("ffn_gate_inp.weight", StringComparison.Ordinal)) return GgmlType.F32;
+        if (Mixture is { } mixture) return mixture.Choose(tensorName, dimensions, config, tiedEmbeddings);
         var type = IsExpertTensor(tensorName) ? Experts : Weights;
         return dimensions[0] % GgmlTypeInfo.BlockSize(type) == 0 ? type : GgmlType.F16;
     }

@@ -16,7 +16,7 @@ internal static class BenchCommand
 {
     public static Command Create()
     {
-        var model = ModelOptions.RequiredModel();
+        var model = new ModelSource();
         var threads = ModelOptions.Threads();
         var prompt = new Option<int>("--prompt", "-p") { Description = "prompt tokens (pp test; 0 skips it)", DefaultValueFactory = _ => 64 };
         var generate = new Option<int>("--generate", "-n") { Description = "generated tokens (tg test; 0 skips it)", DefaultValueFactory = _ => 32 };
@@ -26,9 +26,10 @@ internal static class BenchCommand
         var gpuExperts = ModelOptions.GpuExperts();
         var command = new Command("bench", "Measure prompt processing and generation speed (tokens/s, mean ± sd)")
         {
-            model, threads, prompt, generate, repetitions, json, gpuLayers, gpuExperts,
+            threads, prompt, generate, repetitions, json, gpuLayers, gpuExperts,
         };
-        command.SetAction(parse => Run(parse.GetRequiredValue(model), parse.GetValue(threads), parse.GetValue(prompt),
+        model.AddTo(command);
+        command.SetAction(parse => Run(new FileInfo(model.ResolveOrDemo(parse)), parse.GetValue(threads), parse.GetValue(prompt),
             parse.GetValue(generate), parse.GetValue(repetitions), parse.GetValue(json), parse.GetValue(gpuLayers),
             parse.GetRequiredValue(gpuExperts)));
         return command;

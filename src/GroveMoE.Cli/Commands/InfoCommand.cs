@@ -10,9 +10,10 @@ internal static class InfoCommand
 {
     public static Command Create()
     {
-        var model = ModelOptions.RequiredModel();
-        var command = new Command("info", "Show a model's architecture, hyperparameters, tensors and cost per token") { model };
-        command.SetAction(parse => Run(parse.GetRequiredValue(model)));
+        var model = new ModelSource();
+        var command = new Command("info", "Show a model's architecture, hyperparameters, tensors and cost per token");
+        model.AddTo(command);
+        command.SetAction(parse => Run(new FileInfo(model.ResolveOrDemo(parse))));
         return command;
     }
 

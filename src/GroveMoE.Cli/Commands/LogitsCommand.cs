@@ -11,7 +11,7 @@ internal static class LogitsCommand
 {
     public static Command Create()
     {
-        var model = ModelOptions.RequiredModel();
+        var model = new ModelSource();
         var threads = ModelOptions.Threads();
         var tokens = new Option<string>("--tokens") { Description = "comma-separated token ids", Required = true };
         var output = new Option<FileInfo?>("--out", "-o") { Description = "write float32 logits (n_tokens, n_vocab) as .npy" };
@@ -19,10 +19,11 @@ internal static class LogitsCommand
         var gpuExperts = ModelOptions.GpuExperts();
         var command = new Command("logits", "Evaluate tokens as one prompt; print the top-5 logits per position or save them all")
         {
-            model, threads, tokens, output, gpuLayers, gpuExperts,
+            threads, tokens, output, gpuLayers, gpuExperts,
         };
+        model.AddTo(command);
         command.SetAction(parse => Run(
-            parse.GetRequiredValue(model), parse.GetValue(threads), parse.GetRequiredValue(tokens), parse.GetValue(output),
+            new FileInfo(model.ResolveOrDemo(parse)), parse.GetValue(threads), parse.GetRequiredValue(tokens), parse.GetValue(output),
             parse.GetValue(gpuLayers), parse.GetRequiredValue(gpuExperts)));
         return command;
     }

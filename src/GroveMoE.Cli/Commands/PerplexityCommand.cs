@@ -16,13 +16,14 @@ internal static class PerplexityCommand
 {
     public static Command Create()
     {
-        var model = ModelOptions.RequiredModel();
+        var model = new ModelSource();
         var threads = ModelOptions.Threads();
         var context = new Option<int>("--ctx", "-c") { Description = "chunk length in tokens", DefaultValueFactory = _ => 512 };
         var file = new Option<FileInfo>("--file", "-f") { Description = "UTF-8 text to score", Required = true };
         var chunks = new Option<int>("--chunks") { Description = "score at most this many chunks (0: all)" };
-        var command = new Command("perplexity", "Measure a model's perplexity on a text file") { model, threads, context, file, chunks };
-        command.SetAction(parse => Run(parse.GetRequiredValue(model), parse.GetValue(threads), parse.GetValue(context),
+        var command = new Command("perplexity", "Measure a model's perplexity on a text file") { threads, context, file, chunks };
+        model.AddTo(command);
+        command.SetAction(parse => Run(new FileInfo(model.ResolveOrDemo(parse)), parse.GetValue(threads), parse.GetValue(context),
             parse.GetRequiredValue(file), parse.GetValue(chunks)));
         return command;
     }

@@ -11,7 +11,7 @@ internal static class RunCommand
 {
     public static Command Create()
     {
-        var model = ModelOptions.OptionalModel();
+        var model = new ModelSource();
         var sessionOptions = new ModelOptions.SessionGroup();
         var prompt = new Option<string>("--prompt", "-p") { Description = "the prompt", Required = true };
         var maxTokens = new Option<int>("--n-predict", "-n") { Description = "most tokens to generate", DefaultValueFactory = _ => 256 };
@@ -20,12 +20,12 @@ internal static class RunCommand
         var raw = new Option<bool>("--raw") { Description = "send the prompt as is, without the chat template" };
         var verbose = new Option<bool>("--verbose", "-v") { Description = "print speed and expert statistics to stderr" };
         var sampling = new SamplingOptions();
-        var command = new Command("run", "Answer one prompt and exit") { model, prompt, maxTokens, system, noThink, raw, verbose };
+        var command = new Command("run", "Answer one prompt and exit") { prompt, maxTokens, system, noThink, raw, verbose };
         sessionOptions.AddTo(command);
         sampling.AddTo(command);
         command.SetAction(async (parse, cancel) =>
         {
-            using var loaded = ModelLoader.Open(parse.GetValue(model));
+            using var loaded = ModelLoader.Open(model.Resolve(parse, cancel));
             using var session = loaded.OpenSession(sessionOptions.Read(parse));
             var generation = new GenerationOptions { MaxTokens = parse.GetValue(maxTokens), Sampler = sampling.Read(parse) };
             string text = parse.GetRequiredValue(prompt);

@@ -12,6 +12,9 @@ internal static class WeightDot
     public const int F32 = (int)GgmlType.F32, F16 = (int)GgmlType.F16, BF16 = (int)GgmlType.BF16;
     public const int Q4_0 = (int)GgmlType.Q4_0, Q8_0 = (int)GgmlType.Q8_0;
 
+    /// <summary>The weight types these device kernels read; a model with others runs on the CPU.</summary>
+    public static bool Supports(GgmlType type) => type is GgmlType.F32 or GgmlType.F16 or GgmlType.BF16 or GgmlType.Q4_0 or GgmlType.Q8_0;
+
     public static float Dot(in DeviceMatrix w, long rowOffset, in DeviceActivations x, int xRow)
     {
         var data = w.Data;

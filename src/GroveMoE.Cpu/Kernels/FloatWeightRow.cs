@@ -6,8 +6,8 @@ using GroveMoE.Cpu.Quantization;
 namespace GroveMoE.Cpu.Kernels;
 
 /// <summary>
-/// F32, F16 and BF16 weight rows as floats for <see cref="TensorPrimitives.Dot(ReadOnlySpan{float}, ReadOnlySpan{float})"/>.
-/// F32 rows are used in place; 16-bit rows are widened once into scratch and then dotted with every input row.
+/// Weight rows as floats for <see cref="TensorPrimitives.Dot(ReadOnlySpan{float}, ReadOnlySpan{float})"/>.
+/// F32 rows are used in place; 16-bit and block-quantized rows are decoded once into scratch and then dotted with every input row.
 /// </summary>
 internal static class FloatWeightRow
 {
@@ -27,7 +27,9 @@ internal static class FloatWeightRow
                 WidenBF16(bits, scratch[..bits.Length]);
                 return scratch[..bits.Length];
             default:
-                throw new NotSupportedException($"{type} is not a float weight type");
+                int values = (int)(row.Length / GgmlTypeInfo.BlockBytes(type) * GgmlTypeInfo.BlockSize(type));
+                RowCodec.Dequantize(type, row, scratch[..values]);
+                return scratch[..values];
         }
     }
 

@@ -26,10 +26,9 @@ internal static unsafe class MatMul
             case GgmlType.Q8_0:
                 QuantizedRows(w, rowStart, rowEnd, input.Quantized, inputRows, output, outputStride, sequences);
                 break;
-            case GgmlType.F32:
-            case GgmlType.F16:
-            case GgmlType.BF16:
+            default:
             {
+                // F32/F16/BF16, and until they have integer kernels the other block formats, decoded per row to floats.
                 int cols = w.Columns;
                 for (int r = rowStart; r < rowEnd; r++)
                 {
@@ -39,8 +38,6 @@ internal static unsafe class MatMul
                 }
                 break;
             }
-            default:
-                throw new NotSupportedException($"{w.Type} weights are not supported by this runtime");
         }
     }
 

@@ -86,7 +86,7 @@ internal sealed class GroveWeights
             if (!t.Dimensions.SequenceEqual(shape))
                 throw new ModelFormatException($"tensor '{name}' has shape {t.Info.ShapeText}, expected {{{string.Join(", ", shape)}}}");
             if (!GgmlTypeInfo.IsSupported(t.Type))
-                throw new ModelFormatException($"tensor '{name}' is {t.Type}; this runtime supports F32, F16, BF16, Q8_0 and Q4_0");
+                throw new ModelFormatException($"tensor '{name}' is {t.Type}; this runtime supports {GgmlTypeInfo.SupportedList}");
             return t;
         }
 

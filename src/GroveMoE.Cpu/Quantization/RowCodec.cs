@@ -14,6 +14,17 @@ public static class RowCodec
             case GgmlType.BF16: HalfFloats.QuantizeBF16(source, destination); break;
             case GgmlType.Q8_0: Q8_0.QuantizeRow(source, destination); break;
             case GgmlType.Q4_0: Q4_0.QuantizeRow(source, destination); break;
+            case GgmlType.Q4_1: Q4_1.QuantizeRow(source, destination); break;
+            case GgmlType.Q5_0: Q5_0.QuantizeRow(source, destination); break;
+            case GgmlType.Q5_1: Q5_1.QuantizeRow(source, destination); break;
+            case GgmlType.IQ4_NL: IQ4_NL.QuantizeRow(source, destination); break;
+            case GgmlType.Q2_K: Q2_K.QuantizeRow(source, destination); break;
+            case GgmlType.Q3_K: Q3_K.QuantizeRow(source, destination); break;
+            case GgmlType.Q4_K: Q4_K.QuantizeRow(source, destination); break;
+            case GgmlType.Q5_K: Q5_K.QuantizeRow(source, destination); break;
+            case GgmlType.Q6_K: Q6_K.QuantizeRow(source, destination); break;
+            case GgmlType.IQ4_XS: IQ4_XS.QuantizeRow(source, destination); break;
+            case GgmlType.Q8_K: Q8_K.QuantizeRow(source, destination); break;
             default: throw new NotSupportedException($"quantizing to {type} is not supported");
         }
     }
@@ -27,6 +38,17 @@ public static class RowCodec
             case GgmlType.BF16: HalfFloats.DequantizeBF16(source, destination); break;
             case GgmlType.Q8_0: Q8_0.DequantizeRow(source, destination); break;
             case GgmlType.Q4_0: Q4_0.DequantizeRow(source, destination); break;
+            case GgmlType.Q4_1: Q4_1.DequantizeRow(source, destination); break;
+            case GgmlType.Q5_0: Q5_0.DequantizeRow(source, destination); break;
+            case GgmlType.Q5_1: Q5_1.DequantizeRow(source, destination); break;
+            case GgmlType.IQ4_NL: IQ4_NL.DequantizeRow(source, destination); break;
+            case GgmlType.Q2_K: Q2_K.DequantizeRow(source, destination); break;
+            case GgmlType.Q3_K: Q3_K.DequantizeRow(source, destination); break;
+            case GgmlType.Q4_K: Q4_K.DequantizeRow(source, destination); break;
+            case GgmlType.Q5_K: Q5_K.DequantizeRow(source, destination); break;
+            case GgmlType.Q6_K: Q6_K.DequantizeRow(source, destination); break;
+            case GgmlType.IQ4_XS: IQ4_XS.DequantizeRow(source, destination); break;
+            case GgmlType.Q8_K: Q8_K.DequantizeRow(source, destination); break;
             default: throw new NotSupportedException($"{type} tensors are not supported by this runtime");
         }
     }

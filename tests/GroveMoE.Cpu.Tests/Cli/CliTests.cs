@@ -41,6 +41,32 @@ public sealed class CliTests : IClassFixture<CliTests.Files>
             GgufRewriter.Rewrite(Valid, Broken["missing key"], m => m.Remove("grovemoe.block_count"));
             Broken["missing tensor"] = Dir.File("no-tensor.gguf");
             GgufRewriter.Rewrite(Valid, Broken["missing tensor"], keepTensor: n => n != "blk.1.ffn_up_exps.weight");
+
+            // The crafted files of issue 14, each of which once crashed the process or read outside the mapping.
+            Broken["offset 2^63"] = Write("offset.gguf", WithTensorOffset(bytes, "output_norm.weight", 1UL << 63));
+            Broken["block_count 2^31-1"] = Dir.File("layers.gguf");
+            GgufRewriter.Rewrite(Valid, Broken["block_count 2^31-1"], m => m.Set("grovemoe.block_count", GgufValue.Of((uint)int.MaxValue)));
+            Broken["head_count 0"] = Dir.File("heads.gguf");
+            GgufRewriter.Rewrite(Valid, Broken["head_count 0"], m => m.Set("grovemoe.attention.head_count", GgufValue.Of(0u)));
+            Broken["rope NaN"] = Dir.File("rope.gguf");
+            GgufRewriter.Rewrite(Valid, Broken["rope NaN"], m => m.Set("grovemoe.rope.freq_base", GgufValue.Of(float.NaN)));
+            Broken["nested 25000"] = Write("nested.gguf", new Reliability.RawGguf().Key("deep", GgufValueType.Array, w =>
+            {
+                for (int i = 0; i < 25_000; i++)
+                {
+                    w.Write((uint)GgufValueType.Array);
+                    w.Write(1UL);
+                }
+            }).Build());
+        }
+
+        private static byte[] WithTensorOffset(byte[] file, string tensor, ulong offset)
+        {
+            var copy = (byte[])file.Clone();
+            int at = copy.AsSpan().IndexOf(System.Text.Encoding.UTF8.GetBytes(tensor)) + tensor.Length;
+            int dims = BitConverter.ToInt32(copy, at);
+            BitConverter.GetBytes(offset).CopyTo(copy, at + 4 + 8 * dims + 4);
+            return copy;
         }
 
         private string Write(string name, byte[] bytes)
@@ -59,7 +85,8 @@ public sealed class CliTests : IClassFixture<CliTests.Files>
         foreach (var command in new[] { "logits", "info" })
         {
             foreach (var broken in new[] { "missing", "truncated header", "truncated data", "corrupt count", "not gguf", "empty",
-                         "wrong architecture", "missing key", "missing tensor" })
+                         "wrong architecture", "missing key", "missing tensor", "offset 2^63", "block_count 2^31-1", "head_count 0",
+                         "rope NaN", "nested 25000" })
                 data.Add(command, broken);
         }
         return data;
@@ -80,7 +107,10 @@ public sealed class CliTests : IClassFixture<CliTests.Files>
             "wrong architecture" => "llama",
             "missing key" => "grovemoe.block_count",
             "missing tensor" => "blk.1.ffn_up_exps.weight",
-            "truncated header" or "truncated data" or "corrupt count" => "at byte",
+            "truncated header" or "truncated data" or "corrupt count" or "offset 2^63" or "nested 25000" => "at byte",
+            "block_count 2^31-1" => "block_count",
+            "head_count 0" => "head_count",
+            "rope NaN" => "freq_base",
             _ => null,
         };
         if (named is not null) Assert.Contains(named, result.StderrLines[0]);

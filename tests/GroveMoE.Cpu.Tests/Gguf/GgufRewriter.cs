@@ -1,4 +1,7 @@
+using System.Buffers.Binary;
+using System.Text;
 using GroveMoE.Cpu.Gguf;
+using GroveMoE.Cpu.Quantization;
 
 namespace GroveMoE.Cpu.Tests.Gguf;
 
@@ -17,5 +20,23 @@ public static class GgufRewriter
             kept.Select(t => (t.Name, t.Type, t.Dimensions)));
         foreach (var t in kept) writer.WriteTensorData(file.Tensor(t.Name).Bytes);
         writer.Finish();
+    }
+
+    /// <summary>
+    /// Overwrites the type code of tensor <paramref name="name"/> in the header of <paramref name="path"/>, leaving its
+    /// shape and data as they are: a file no writer would produce, such as a K-quant tensor with 64-value rows.
+    /// </summary>
+    public static void PatchTensorType(string path, string name, GgmlType type)
+    {
+        var bytes = File.ReadAllBytes(path);
+        var key = new byte[8 + Encoding.UTF8.GetByteCount(name)];
+        BinaryPrimitives.WriteUInt64LittleEndian(key, (ulong)(key.Length - 8));
+        Encoding.UTF8.GetBytes(name, key.AsSpan(8));
+        int at = bytes.AsSpan().IndexOf(key);
+        if (at < 0) throw new ArgumentException($"no tensor '{name}' in {path}");
+        at += key.Length;
+        int dims = (int)BinaryPrimitives.ReadUInt32LittleEndian(bytes.AsSpan(at));
+        BinaryPrimitives.WriteUInt32LittleEndian(bytes.AsSpan(at + 4 + 8 * dims), (uint)type);
+        File.WriteAllBytes(path, bytes);
     }
 }

@@ -70,4 +70,40 @@ public sealed class ModelLoadErrorTests : IDisposable
         GgufRewriter.Rewrite(_valid, path, m => m.Set("grovemoe.expert_feed_forward_length", GgufValue.Of(32u)));
         Assert.Throws<ModelFormatException>(() => GroveModel.Load(path));
     }
+
+    /// <summary>A type ggml has and we do not compute with: one line naming the tensor, its type and what we support.</summary>
+    [Theory]
+    [InlineData(GgmlType.MXFP4)]
+    [InlineData(GgmlType.IQ4_NL)]
+    public void UnsupportedTensorTypeIsNamedWithTheSupportedOnes(GgmlType type)
+    {
+        string path = _dir.File("other-type.gguf");
+        File.Copy(_valid, path, overwrite: true);
+        // Q8_0 blocks are 34 bytes per 32 values; MXFP4's 17 and IQ4_NL's 18 fit inside the same data.
+        GgufRewriter.PatchTensorType(path, "blk.0.attn_q.weight", type);
+        if (GgmlTypeInfo.IsSupported(type))
+        {
+            using var model = GroveModel.Load(path);
+            return;
+        }
+        var e = Assert.Throws<ModelFormatException>(() => GroveModel.Load(path));
+        Assert.Contains("blk.0.attn_q.weight", e.Message);
+        Assert.Contains(type.ToString(), e.Message);
+        Assert.Contains("Q4_K", e.Message);
+        Assert.DoesNotContain('\n', e.Message);
+    }
+
+    [Theory]
+    [InlineData(GgmlType.Q4_K)]
+    [InlineData(GgmlType.Q6_K)]
+    [InlineData(GgmlType.IQ4_XS)]
+    public void KQuantRowThatIsNotAWholeSuperBlockIsAFormatError(GgmlType type)
+    {
+        string path = _dir.File("short-rows.gguf");
+        File.Copy(_valid, path, overwrite: true);
+        GgufRewriter.PatchTensorType(path, "blk.0.ffn_up_exps.weight", type); // rows of 64 values
+        var e = Assert.Throws<GgufFormatException>(() => GroveModel.Load(path));
+        Assert.Contains("blk.0.ffn_up_exps.weight", e.Message);
+        Assert.Contains(type.ToString(), e.Message);
+    }
 }

@@ -47,7 +47,7 @@ public static class ReferenceDequantizer
                 }
                 break;
             default:
-                throw new NotSupportedException($"reference cannot decode {type}");
+                return ReferenceKQuants.Row(type, bytes, elements) ?? throw new NotSupportedException($"reference cannot decode {type}");
         }
         return values;
     }
