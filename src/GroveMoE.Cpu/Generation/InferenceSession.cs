@@ -78,14 +78,18 @@ public sealed class InferenceSession : IDisposable
         _scheduler.Submit(job);
         try
         {
-            await foreach (string piece in job.Pieces.ReadAllAsync(CancellationToken.None).ConfigureAwait(false)) yield return piece;
-            LastStats = job.Stats;
+            await foreach (string piece in job.Pieces.ReadAllAsync(CancellationToken.None).ConfigureAwait(false))
+            {
+                if (cancellationToken.IsCancellationRequested) break; // the scheduler may have run ahead of the reader
+                yield return piece;
+            }
         }
         finally
         {
             // A reader that stops early ends the job; the session is usable again once the scheduler has let it go.
             job.Abandon();
             await job.Done.ConfigureAwait(false);
+            LastStats = job.Stats;
         }
     }
 
