@@ -1,7 +1,6 @@
 using GroveMoE.Cpu.Generation;
 using GroveMoE.Cpu.Hub;
 using GroveMoE.Cpu.Model;
-using GroveMoE.Cpu.Model.Synthetic;
 using GroveMoE.Cpu.Tokenization;
 
 namespace GroveMoE.Cpu;
@@ -50,9 +49,6 @@ public sealed class LanguageModel : IDisposable
     /// <summary>The options the model was loaded with.</summary>
     public LoadOptions Options { get; }
 
-    /// <summary>True for the built-in demo model, whose random weights produce meaningless text.</summary>
-    public bool IsDemo { get; private init; }
-
     /// <summary>
     /// Maps the GroveMoE GGUF file at <paramref name="path"/> and reads its tokenizer. Throws
     /// <see cref="FileNotFoundException"/>, <see cref="Gguf.GgufFormatException"/> or
@@ -90,28 +86,17 @@ public sealed class LanguageModel : IDisposable
         return Load(path, options);
     }
 
-    /// <summary>
-    /// Loads the built-in demo model (a small GroveMoE with random weights and the real Qwen3 tokenizer), building
-    /// and caching it on first use. It shows the runtime working; its text is noise.
-    /// </summary>
-    /// <param name="bytesWritten">Progress of the one-time build, in tensor bytes.</param>
-    public static LanguageModel LoadDemo(LoadOptions? options = null, IProgress<long>? bytesWritten = null)
-    {
-        var loaded = Load(DemoModel.EnsureBuilt(bytesWritten), options);
-        return new LanguageModel(loaded.Model, loaded.Tokenizer, options?.Name ?? "grovemoe-demo", loaded.Options) { IsDemo = true };
-    }
-
     /// <summary>Opens a session: a KV cache and worker threads of its own over the shared weights.</summary>
     /// <param name="options">Its context length, threads and batch size; default: <see cref="LoadOptions.Session"/>.</param>
     public InferenceSession OpenSession(SessionOptions? options = null) =>
         new(Model, Tokenizer, options ?? Options.Session);
 
     /// <summary>Opens a multi-turn chat on a new session; dispose the chat's <see cref="ChatSession.Session"/> when done.</summary>
-    public ChatSession OpenChat(Generation.ChatOptions? chat = null, SessionOptions? session = null) =>
+    public ChatSession OpenChat(ChatSessionOptions? chat = null, SessionOptions? session = null) =>
         new(OpenSession(session), chat);
 
     /// <summary>The tokens of the prompt that asks for the assistant's next message in <paramref name="messages"/>.</summary>
-    public int[] EncodeChat(IReadOnlyList<ChatMessage> messages, bool thinking = true) =>
+    public int[] EncodeChat(IReadOnlyList<ChatTurn> messages, bool thinking = true) =>
         Tokenizer.Encode(ChatTemplate.Render(null, messages, thinking));
 
     /// <summary>Unmaps the weights; sessions must be disposed first.</summary>

@@ -1,7 +1,7 @@
 using System.CommandLine;
 using GroveMoE.Cpu.Gguf;
 using GroveMoE.Cpu.Model;
-using GroveMoE.Cpu.SafeTensors;
+using GroveMoE.Cpu.Conversion.SafeTensors;
 
 namespace GroveMoE.Cpu.CommandLine;
 

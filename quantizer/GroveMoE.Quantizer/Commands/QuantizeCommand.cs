@@ -1,7 +1,8 @@
 using System.CommandLine;
 using GroveMoE.Cpu.CommandLine;
+using GroveMoE.Cpu.Conversion.Gguf;
+using GroveMoE.Cpu.Conversion.SafeTensors;
 using GroveMoE.Cpu.Gguf;
-using GroveMoE.Cpu.SafeTensors;
 using GroveMoE.Quantizer.Conversion;
 using GroveMoE.Quantizer.Output;
 

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using GroveMoE.Cpu.CommandLine;
-using GroveMoE.Cpu.Model.Synthetic;
+using GroveMoE.Cpu.Conversion.Synthetic;
+using GroveMoE.Cpu.Conversion.Tokenization;
 using GroveMoE.Cpu.Tokenization;
 using GroveMoE.Quantizer.Conversion;
 using GroveMoE.Quantizer.Output;

@@ -1,6 +1,6 @@
 using GroveMoE.Cpu.CommandLine;
+using GroveMoE.Cpu.Conversion.Synthetic;
 using GroveMoE.Cpu.Model;
-using GroveMoE.Cpu.Model.Synthetic;
 using GroveMoE.Cpu.Quantization;
 
 namespace GroveMoE.Quantizer.Conversion;

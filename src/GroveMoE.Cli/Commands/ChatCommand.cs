@@ -43,7 +43,7 @@ internal static class ChatCommand
             var sessionOptions = sessionGroup.Read(parse);
             using var loaded = ModelLoader.Open(model.Resolve(parse));
             using var session = loaded.OpenSession(sessionOptions);
-            var chat = new ChatSession(session, new ChatOptions { SystemPrompt = parse.GetValue(system), Thinking = !parse.GetValue(noThink) });
+            var chat = new ChatSession(session, new ChatSessionOptions { SystemPrompt = parse.GetValue(system), Thinking = !parse.GetValue(noThink) });
             return Loop(chat, loaded, generation);
         });
         return command;

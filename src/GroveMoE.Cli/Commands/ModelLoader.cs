@@ -1,6 +1,6 @@
 using GroveMoE.Cli.Output;
 using GroveMoE.Cpu;
-using GroveMoE.Cpu.Model.Synthetic;
+using GroveMoE.Cpu.Conversion.Synthetic;
 using Spectre.Console;
 
 namespace GroveMoE.Cli.Commands;

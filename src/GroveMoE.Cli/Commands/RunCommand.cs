@@ -1,6 +1,5 @@
 using System.CommandLine;
 using GroveMoE.Cli.Output;
-using GroveMoE.Cpu;
 using GroveMoE.Cpu.Generation;
 using Spectre.Console;
 
@@ -31,7 +30,7 @@ internal static class RunCommand
             string text = parse.GetRequiredValue(prompt);
             var tokens = parse.GetValue(raw)
                 ? loaded.Tokenizer.Encode(text)
-                : loaded.Tokenizer.Encode(loaded.ChatTemplate.Render(parse.GetValue(system), [new ChatMessage(ChatRole.User, text)], thinking: !parse.GetValue(noThink)));
+                : loaded.Tokenizer.Encode(loaded.ChatTemplate.Render(parse.GetValue(system), [new ChatTurn(AuthorRole.User, text)], thinking: !parse.GetValue(noThink)));
 
             using var stdout = Console.OpenStandardOutput();
             using var writer = new StreamWriter(stdout) { AutoFlush = true };

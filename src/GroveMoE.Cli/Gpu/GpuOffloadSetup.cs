@@ -1,5 +1,5 @@
 using System.Runtime.CompilerServices;
-using GroveMoE.Cpu.Gpu;
+using GroveMoE.Cpu.GpuOffload;
 using GroveMoE.Cpu.Model;
 using ILGPU;
 using ILGPU.Runtime;

@@ -3,11 +3,6 @@ using System.Text;
 using System.Text.Json;
 using GroveMoE.Cpu.Generation;
 using Microsoft.Extensions.AI;
-using AiChatMessage = Microsoft.Extensions.AI.ChatMessage;
-using AiChatOptions = Microsoft.Extensions.AI.ChatOptions;
-using AiChatRole = Microsoft.Extensions.AI.ChatRole;
-using GroveChatMessage = GroveMoE.Cpu.Generation.ChatMessage;
-using GroveChatRole = GroveMoE.Cpu.Generation.ChatRole;
 
 namespace GroveMoE.Cpu.AI;
 
@@ -19,7 +14,7 @@ namespace GroveMoE.Cpu.AI;
 /// Safe to call from many threads: up to <see cref="GroveChatClientOptions.MaxConcurrentRequests"/> requests generate
 /// at once and the rest queue in arrival order. Each request sends the whole history; a request whose history extends
 /// an earlier one reuses that conversation's cached tokens (reported as <see cref="UsageDetails.CachedInputTokenCount"/>).
-/// <see cref="AiChatOptions"/> maps as: Temperature, TopP, TopK, MaxOutputTokens, StopSequences, Seed, PresencePenalty;
+/// <see cref="ChatOptions"/> maps as: Temperature, TopP, TopK, MaxOutputTokens, StopSequences, Seed, PresencePenalty;
 /// <c>AdditionalProperties</c> may set <c>enable_thinking</c> (bool), <c>min_p</c> and <c>repeat_penalty</c>.
 /// Tools and response formats are not supported and are ignored.
 /// </remarks>
@@ -55,7 +50,7 @@ public sealed class GroveChatClient : IChatClient
     /// <summary>Requests waiting for a session now.</summary>
     public int Waiting => _pool.Waiting;
 
-    public async Task<ChatResponse> GetResponseAsync(IEnumerable<AiChatMessage> messages, AiChatOptions? options = null,
+    public async Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null,
         CancellationToken cancellationToken = default)
     {
         var text = new StringBuilder();
@@ -67,7 +62,7 @@ public sealed class GroveChatClient : IChatClient
             foreach (var content in update.Contents) if (content is UsageContent u) usage = u.Details;
             last = update;
         }
-        return new ChatResponse(new AiChatMessage(AiChatRole.Assistant, text.ToString()) { MessageId = last?.MessageId })
+        return new ChatResponse(new ChatMessage(ChatRole.Assistant, text.ToString()) { MessageId = last?.MessageId })
         {
             ResponseId = last?.ResponseId,
             ModelId = _model.Name,
@@ -77,8 +72,8 @@ public sealed class GroveChatClient : IChatClient
         };
     }
 
-    public async IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(IEnumerable<AiChatMessage> messages,
-        AiChatOptions? options = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    public async IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(IEnumerable<ChatMessage> messages,
+        ChatOptions? options = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         var history = ToHistory(messages);
         var generation = ToGeneration(options);
@@ -90,7 +85,7 @@ public sealed class GroveChatClient : IChatClient
         var session = lease.Session;
         await foreach (var piece in session.GenerateAsync(prompt, generation, cancellationToken).ConfigureAwait(false))
         {
-            yield return new ChatResponseUpdate(AiChatRole.Assistant, piece)
+            yield return new ChatResponseUpdate(ChatRole.Assistant, piece)
             {
                 ResponseId = id, MessageId = id, CreatedAt = created, ModelId = _model.Name,
             };
@@ -105,29 +100,29 @@ public sealed class GroveChatClient : IChatClient
             TotalTokenCount = stats.PromptTokens + stats.GeneratedTokens,
             CachedInputTokenCount = stats.ReusedTokens,
         };
-        yield return new ChatResponseUpdate(AiChatRole.Assistant, [new UsageContent(usage)])
+        yield return new ChatResponseUpdate(ChatRole.Assistant, [new UsageContent(usage)])
         {
             ResponseId = id, MessageId = id, CreatedAt = created, ModelId = _model.Name,
             FinishReason = stats.FinishReason == FinishReason.Stop ? ChatFinishReason.Stop : ChatFinishReason.Length,
         };
     }
 
-    private static List<GroveChatMessage> ToHistory(IEnumerable<AiChatMessage> messages)
+    private static List<ChatTurn> ToHistory(IEnumerable<ChatMessage> messages)
     {
-        var history = new List<GroveChatMessage>();
+        var history = new List<ChatTurn>();
         foreach (var message in messages)
         {
-            GroveChatRole role = message.Role == AiChatRole.System ? GroveChatRole.System
-                : message.Role == AiChatRole.User ? GroveChatRole.User
-                : message.Role == AiChatRole.Assistant ? GroveChatRole.Assistant
+            AuthorRole role = message.Role == ChatRole.System ? AuthorRole.System
+                : message.Role == ChatRole.User ? AuthorRole.User
+                : message.Role == ChatRole.Assistant ? AuthorRole.Assistant
                 : throw new NotSupportedException($"messages with role '{message.Role}' are not supported");
-            history.Add(new GroveChatMessage(role, message.Text));
+            history.Add(new ChatTurn(role, message.Text));
         }
         if (history.Count == 0) throw new ArgumentException("the request has no messages", nameof(messages));
         return history;
     }
 
-    internal GenerationOptions ToGeneration(AiChatOptions? options)
+    internal GenerationOptions ToGeneration(ChatOptions? options)
     {
         var generation = _options.Generation;
         if (options is null) return generation;
@@ -152,7 +147,7 @@ public sealed class GroveChatClient : IChatClient
         };
     }
 
-    private bool ThinkingFor(AiChatOptions? options)
+    private bool ThinkingFor(ChatOptions? options)
     {
         if (options?.AdditionalProperties?.TryGetValue(EnableThinkingKey, out object? value) != true) return _options.Thinking;
         return value switch
@@ -165,7 +160,7 @@ public sealed class GroveChatClient : IChatClient
         };
     }
 
-    private static float? Number(AiChatOptions options, string key)
+    private static float? Number(ChatOptions options, string key)
     {
         if (options.AdditionalProperties?.TryGetValue(key, out object? value) != true) return null;
         return value switch

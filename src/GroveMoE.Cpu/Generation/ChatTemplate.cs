@@ -42,11 +42,11 @@ public sealed class ChatTemplate
     /// empty think block Qwen3's template writes for enable_thinking=false is appended. Assistant answers before the
     /// last user message lose their think blocks, as Qwen3's own template does.
     /// </summary>
-    public string Render(string? systemPrompt, IReadOnlyList<ChatMessage> messages, bool thinking = true)
+    public string Render(string? systemPrompt, IReadOnlyList<ChatTurn> messages, bool thinking = true)
     {
         var all = string.IsNullOrEmpty(systemPrompt)
             ? messages
-            : [new ChatMessage(ChatRole.System, systemPrompt), .. messages];
+            : [new ChatTurn(AuthorRole.System, systemPrompt), .. messages];
         var text = new StringBuilder();
         AppendMessages(text, all);
         text.Append(Start).Append("assistant\n");
@@ -58,11 +58,11 @@ public sealed class ChatTemplate
     /// Whether the answer should think: <paramref name="thinking"/>, unless the last user message holds a Qwen3 soft
     /// switch, <c>/think</c> or <c>/no_think</c>, in which case the later one decides.
     /// </summary>
-    public static bool ResolveThinking(IReadOnlyList<ChatMessage> messages, bool thinking)
+    public static bool ResolveThinking(IReadOnlyList<ChatTurn> messages, bool thinking)
     {
         for (int i = messages.Count - 1; i >= 0; i--)
         {
-            if (messages[i].Role != ChatRole.User) continue;
+            if (messages[i].Role != AuthorRole.User) continue;
             string content = messages[i].Content;
             int on = content.LastIndexOf("/think", StringComparison.Ordinal);
             int off = content.LastIndexOf("/no_think", StringComparison.Ordinal);
@@ -74,7 +74,7 @@ public sealed class ChatTemplate
     /// <summary>The answer part of an assistant message: what follows its last <c>&lt;/think&gt;</c>, if it has one.</summary>
     public static string WithoutThinking(string content) => Split(content).Answer;
 
-    private static void AppendMessages(StringBuilder text, IReadOnlyList<ChatMessage> messages)
+    private static void AppendMessages(StringBuilder text, IReadOnlyList<ChatTurn> messages)
     {
         // The last real user query (tool results come back as user turns wrapped in <tool_response>): assistant
         // turns before it lose their reasoning, later ones keep it.
@@ -82,7 +82,7 @@ public sealed class ChatTemplate
         for (int i = messages.Count - 1; i >= 0; i--)
         {
             var m = messages[i];
-            if (m.Role == ChatRole.User && !(m.Content.StartsWith("<tool_response>", StringComparison.Ordinal)
+            if (m.Role == AuthorRole.User && !(m.Content.StartsWith("<tool_response>", StringComparison.Ordinal)
                                              && m.Content.EndsWith("</tool_response>", StringComparison.Ordinal)))
             {
                 lastQuery = i;
@@ -93,9 +93,9 @@ public sealed class ChatTemplate
         for (int i = 0; i < messages.Count; i++)
         {
             var m = messages[i];
-            if (m.Role != ChatRole.Assistant)
+            if (m.Role != AuthorRole.Assistant)
             {
-                text.Append(Start).Append(m.Role == ChatRole.User ? "user" : "system").Append('\n')
+                text.Append(Start).Append(m.Role == AuthorRole.User ? "user" : "system").Append('\n')
                     .Append(m.Content).Append(End).Append('\n');
                 continue;
             }

@@ -14,7 +14,7 @@ public sealed record SessionOptions
     public Model.KvCacheType KvCacheType { get; init; } = Model.KvCacheType.F32;
 
     /// <summary>
-    /// Creates the backend that runs some layers elsewhere (e.g. <c>GroveMoE.Cpu.Gpu</c>'s GPU offload) for a session
+    /// Creates the backend that runs some layers elsewhere (e.g. <c>GroveMoE.Cpu.GpuOffload</c>'s GPU offload) for a session
     /// of the given context length; null, or a factory returning null, runs every layer on the CPU.
     /// </summary>
     public Func<Model.GroveModel, int, Model.ILayerOffload?>? LayerOffload { get; init; }

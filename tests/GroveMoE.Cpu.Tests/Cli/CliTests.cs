@@ -1,5 +1,5 @@
 using GroveMoE.Cpu.Gguf;
-using GroveMoE.Cpu.Model.Synthetic;
+using GroveMoE.Cpu.Conversion.Synthetic;
 using GroveMoE.Cpu.Quantization;
 using GroveMoE.Cpu.Tests.Gguf;
 using GroveMoE.Cpu.Tests.Model;

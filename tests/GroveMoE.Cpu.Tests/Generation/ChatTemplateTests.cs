@@ -2,7 +2,7 @@ using System.Runtime.CompilerServices;
 using System.Text.Json;
 using GroveMoE.Cpu.Generation;
 using GroveMoE.Cpu.Gguf;
-using GroveMoE.Cpu.Tokenization;
+using GroveMoE.Cpu.Conversion.Tokenization;
 
 namespace GroveMoE.Cpu.Tests.Generation;
 
@@ -10,7 +10,7 @@ public class ChatTemplateTests
 {
     private static readonly ChatTemplate Template = ChatTemplate.ForModel(new GgufMetadata());
 
-    private static readonly Lazy<(ChatMessage[] Messages, bool Thinking, string Prompt)[]> Reference = new(LoadReference);
+    private static readonly Lazy<(ChatTurn[] Messages, bool Thinking, string Prompt)[]> Reference = new(LoadReference);
 
     private static readonly ChatTemplate Qwen3 = ChatTemplate.Detect(
         JsonDocument.Parse(BuiltInTokenizer.Qwen3TokenizerConfigJson).RootElement.GetProperty("chat_template").GetString());
@@ -34,11 +34,11 @@ public class ChatTemplateTests
     [Fact]
     public void RendersQwen3ChatMlWithSystemHistoryAndGenerationPrompt()
     {
-        var messages = new List<ChatMessage>
+        var messages = new List<ChatTurn>
         {
-            new(ChatRole.User, "Hi"),
-            new(ChatRole.Assistant, "<think>\nthe user greets\n</think>\n\nHello!"),
-            new(ChatRole.User, "Sum 2+2"),
+            new(AuthorRole.User, "Hi"),
+            new(AuthorRole.Assistant, "<think>\nthe user greets\n</think>\n\nHello!"),
+            new(AuthorRole.User, "Sum 2+2"),
         };
         string expected = "<|im_start|>system\nBe brief.<|im_end|>\n" +
             "<|im_start|>user\nHi<|im_end|>\n" +
@@ -57,7 +57,7 @@ public class ChatTemplateTests
     [InlineData(false, "/no_think then /think", false)]
     public void ThinkingOffAddsTheEmptyThinkBlock(bool thinking, string message, bool emptyBlock)
     {
-        string prompt = Template.Render(null, [new ChatMessage(ChatRole.User, message)], thinking);
+        string prompt = Template.Render(null, [new ChatTurn(AuthorRole.User, message)], thinking);
         Assert.Equal(emptyBlock, prompt.EndsWith("<|im_start|>assistant\n<think>\n\n</think>\n\n", StringComparison.Ordinal));
         Assert.StartsWith($"<|im_start|>user\n{message}<|im_end|>\n<|im_start|>assistant\n", prompt);
     }
@@ -65,7 +65,7 @@ public class ChatTemplateTests
     [Fact]
     public void OnlyTheLastUserMessagesSwitchCounts()
     {
-        ChatMessage[] messages = [new(ChatRole.User, "earlier /no_think"), new(ChatRole.Assistant, "ok"), new(ChatRole.User, "plain")];
+        ChatTurn[] messages = [new(AuthorRole.User, "earlier /no_think"), new(AuthorRole.Assistant, "ok"), new(AuthorRole.User, "plain")];
         Assert.True(ChatTemplate.ResolveThinking(messages, true));
         Assert.False(ChatTemplate.ResolveThinking(messages, false));
     }
@@ -92,16 +92,16 @@ public class ChatTemplateTests
         Assert.Equal("no think block", ChatTemplate.WithoutThinking("no think block"));
     }
 
-    private static (ChatMessage[], bool, string)[] LoadReference()
+    private static (ChatTurn[], bool, string)[] LoadReference()
     {
         using var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(SourceDirectory(), "qwen3-chat-prompts.json")));
         return json.RootElement.GetProperty("cases").EnumerateArray().Select(c => (
-            c.GetProperty("messages").EnumerateArray().Select(m => new ChatMessage(
+            c.GetProperty("messages").EnumerateArray().Select(m => new ChatTurn(
                 m.GetProperty("role").GetString() switch
                 {
-                    "system" => ChatRole.System,
-                    "user" => ChatRole.User,
-                    _ => ChatRole.Assistant,
+                    "system" => AuthorRole.System,
+                    "user" => AuthorRole.User,
+                    _ => AuthorRole.Assistant,
                 },
                 m.GetProperty("content").GetString()!)).ToArray(),
             c.GetProperty("enable_thinking").GetBoolean(),

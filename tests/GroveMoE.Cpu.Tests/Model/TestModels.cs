@@ -1,5 +1,5 @@
 using GroveMoE.Cpu.Model;
-using GroveMoE.Cpu.Model.Synthetic;
+using GroveMoE.Cpu.Conversion.Synthetic;
 using GroveMoE.Cpu.Quantization;
 
 namespace GroveMoE.Cpu.Tests.Model;
