@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Runtime.InteropServices;
 using System.Threading.Channels;
+using GroveMoE.Cpu.Grammar;
 using GroveMoE.Cpu.Tokenization;
 
 namespace GroveMoE.Cpu.Generation;
@@ -15,6 +16,7 @@ internal sealed class GenerationJob
     private readonly Sampler _sampler;
     private readonly StreamingDecoder _decoder;
     private readonly StopSequenceFilter _stops;
+    private readonly GrammarMatcher? _grammar;
     private readonly GroveTokenizer _tokenizer;
     private readonly int _maxTokens;
     private readonly Stopwatch _clock = Stopwatch.StartNew();
@@ -38,6 +40,7 @@ internal sealed class GenerationJob
         _sampler = new Sampler(options.Sampler, vocab);
         _decoder = new StreamingDecoder(tokenizer);
         _stops = new StopSequenceFilter(options.StopSequences);
+        _grammar = options.Grammar is { } g ? new GrammarMatcher(g, tokenizer) : null;
         _tokenizer = tokenizer;
         Cancellation = cancellationToken;
     }
@@ -85,11 +88,13 @@ internal sealed class GenerationJob
     {
         if (Generated >= _maxTokens) return FinishReason.Length;
         if (Stopping) return FinishReason.Cancelled;
-        int token = _sampler.Sample(logits, CollectionsMarshal.AsSpan(Tokens));
+        int token = _sampler.Sample(logits, CollectionsMarshal.AsSpan(Tokens), _grammar is null ? default : _grammar.AllowedTokens);
+        if (token < 0) return FinishReason.Stop; // the grammar allows nothing more
         Generated++;
         if (_tokenizer.IsStop(token)) return FinishReason.Stop;
+        _grammar?.Accept(token);
         Send(_stops.Push(_decoder.Append(token).ToString()));
-        if (_stops.Stopped) return FinishReason.Stop;
+        if (_stops.Stopped || _grammar is { CanContinue: false }) return FinishReason.Stop;
         if (Tokens.Count >= ContextLength) return FinishReason.ContextFull;
         Next = token;
         return null;
@@ -98,8 +103,10 @@ internal sealed class GenerationJob
     /// <summary>Flushes the text held back, records the statistics and ends the stream.</summary>
     public void Finish(FinishReason finish, Model.GroveModel model)
     {
-        if (finish != FinishReason.Stop)
+        if (!_stops.Stopped)
         {
+            // What the stop filter and the decoder still hold is part of the answer (an end token or a complete
+            // grammar sentence ends it as surely as the length limit).
             string rest = _stops.Push(_decoder.Flush().ToString());
             if (!_stops.Stopped) rest += _stops.Flush();
             Send(rest);

@@ -1,6 +1,7 @@
 using GroveMoE.Cpu.Generation;
 using GroveMoE.Cpu.Model;
-using GroveMoE.Cpu.Model.Synthetic;
+using GroveMoE.Cpu.Conversion.Synthetic;
+using GroveMoE.Cpu.Conversion.Tokenization;
 using GroveMoE.Cpu.Quantization;
 using GroveMoE.Cpu.Tests.Model;
 using GroveMoE.Cpu.Tokenization;
