@@ -18,6 +18,7 @@ public sealed class BatchScheduler : IDisposable
     private readonly GroveTokenizer _tokenizer;
     private readonly SessionOptions _options;
     private readonly GroveForward _forward;
+    private readonly ILayerOffload? _offload;
     private readonly SequenceBatch _batch;
     private readonly float[] _logits;
     private readonly bool[] _slotTaken;
@@ -38,12 +39,13 @@ public sealed class BatchScheduler : IDisposable
         _tokenizer = tokenizer;
         _options = options;
         MaxSequences = maxSequences;
-        _forward = new GroveForward(model, options.ContextLength, options.Threads, options.BatchSize, options.KvCacheType, maxSequences)
-        {
-            Offload = maxSequences == 1 ? options.LayerOffload?.Invoke(model, options.ContextLength) : null,
-        };
         if (maxSequences > 1 && options.LayerOffload is not null)
             throw new NotSupportedException("layer offload runs one sequence at a time; batch sessions on the CPU or use one per scheduler");
+        _offload = options.LayerOffload?.Invoke(model, options);
+        _forward = new GroveForward(model, options.ContextLength, options.Threads, options.BatchSize, options.KvCacheType, maxSequences)
+        {
+            Offload = _offload,
+        };
         _batch = new SequenceBatch(_forward.MaxRows, maxSequences);
         _batch.Caches[0] = _forward.Cache;
         _logits = new float[(long)maxSequences * model.Config.Vocab];
@@ -189,5 +191,6 @@ public sealed class BatchScheduler : IDisposable
         }
         _thread.Join();
         _forward.Dispose();
+        _offload?.Dispose();
     }
 }

@@ -62,7 +62,9 @@ internal sealed class MatMulWork : IParallelWork
     {
         long totalRows = 0;
         for (int t = 0; t < _count; t++) totalRows += _tasks[t].Weights.Rows;
-        _rowsPerItem = (int)Math.Max(1, totalRows / (pool.ThreadCount * ItemsPerThread));
+        // Whole groups of the tiled layout per item (harmless for row-major matrices).
+        int perItem = (int)Math.Max(1, totalRows / (pool.ThreadCount * ItemsPerThread));
+        _rowsPerItem = (perItem + TileLayout.GroupRows - 1) / TileLayout.GroupRows * TileLayout.GroupRows;
         _items = 0;
         for (int t = 0; t < _count; t++)
         {
@@ -85,8 +87,8 @@ internal sealed class MatMulWork : IParallelWork
             int rowEnd = Math.Min(task.Weights.Rows, rowStart + _rowsPerItem);
             MatMul.Rows(task.Weights, rowStart, rowEnd, task.Input,
                 task.InputRows.AsSpan(task.InputRowsStart, task.InputRowsCount),
-                task.Output.AsSpan(task.OutputOffset), task.OutputStride, _scratch[worker],
-                task.Sequences is null ? default : task.Sequences.AsSpan(task.InputRowsStart, task.InputRowsCount));
+                task.Output.AsSpan(task.OutputOffset), task.OutputStride, _scratch[worker], path: null,
+                sequences: task.Sequences is null ? default : task.Sequences.AsSpan(task.InputRowsStart, task.InputRowsCount));
         }
     }
 }
