@@ -18,21 +18,23 @@ internal static class LogitsCommand
         var output = new Option<FileInfo?>("--out", "-o") { Description = "write float32 logits (n_tokens, n_vocab) as .npy" };
         var gpuLayers = ModelOptions.GpuLayers();
         var gpuExperts = ModelOptions.GpuExperts();
+        var noRepack = ModelOptions.NoRepack();
         var command = new Command("logits", "Evaluate tokens as one prompt; print the top-5 logits per position or save them all")
         {
-            threads, tokens, output, gpuLayers, gpuExperts,
+            threads, tokens, output, gpuLayers, gpuExperts, noRepack,
         };
         model.AddTo(command);
         command.SetAction(parse => Run(
             new FileInfo(model.ResolveOrDemo(parse)), parse.GetValue(threads), parse.GetRequiredValue(tokens), parse.GetValue(output),
-            parse.GetValue(gpuLayers), parse.GetRequiredValue(gpuExperts)));
+            parse.GetValue(gpuLayers), parse.GetRequiredValue(gpuExperts), parse.GetValue(noRepack)));
         return command;
     }
 
-    private static int Run(FileInfo modelFile, int threads, string tokenList, FileInfo? output, int gpuLayers, string gpuExperts)
+    private static int Run(FileInfo modelFile, int threads, string tokenList, FileInfo? output, int gpuLayers, string gpuExperts,
+        bool noRepack)
     {
         int[] tokens = ParseTokens(tokenList);
-        using var model = GroveModel.Load(modelFile.FullName);
+        using var model = GroveModel.Load(modelFile.FullName, repack: !noRepack);
         int vocab = model.Config.Vocab;
         if (tokens.FirstOrDefault(id => id >= vocab, -1) is var outside and >= 0)
             throw new UserInputException($"--tokens: token id {outside} is outside the vocabulary (0..{vocab - 1})");

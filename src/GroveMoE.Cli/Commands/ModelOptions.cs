@@ -31,6 +31,11 @@ internal static class ModelOptions
         DefaultValueFactory = _ => 4096,
     };
 
+    public static Option<bool> NoRepack() => new("--no-repack")
+    {
+        Description = "read every weight zero-copy from the mapped file instead of repacking Q4_0/Q8_0 into the faster tiled layout at load",
+    };
+
     public static Option<KvCacheType> KvCache() => new("--kv-type")
     {
         Description = "KV cache element type: F32 (exact) or F16 (half the memory)",
