@@ -94,7 +94,7 @@ public sealed class SafeTensorsCheckpoint : IDisposable
             stream.ReadExactly(bytes);
         }
         using var doc = SafeTensorsJson.ParseObject(bytes, IndexFileName, 0, "the index");
-        if (!doc.RootElement.TryGetProperty("weight_map", out var map) || map.ValueKind != JsonValueKind.Object)
+        if (!SafeTensorsJson.TryGetProperty(doc.RootElement, "weight_map", IndexFileName, "the index", out var map) || map.ValueKind != JsonValueKind.Object)
             throw new SafeTensorsFormatException($"{IndexFileName} has no weight_map object");
         return SafeTensorsJson.Properties(map, IndexFileName, "weight_map")
             .Select(p => p.Value.ValueKind == JsonValueKind.String

@@ -9,7 +9,8 @@ public enum SafeTensorsDType
 public static class SafeTensorsDTypes
 {
     public static bool TryParse(string text, out SafeTensorsDType dtype) =>
-        Enum.TryParse(text, ignoreCase: false, out dtype) && Enum.IsDefined(dtype);
+        // Enum.TryParse also takes "1" or " F32"; a header must spell the name exactly.
+        Enum.TryParse(text, ignoreCase: false, out dtype) && Enum.IsDefined(dtype) && dtype.ToString() == text;
 
     public static int ElementBytes(SafeTensorsDType dtype) => dtype switch
     {

@@ -13,6 +13,7 @@ public sealed unsafe partial class SafeTensorsFile : IDisposable
     private readonly MemoryMappedFile? _map;
     private readonly MemoryMappedViewAccessor? _view;
     private readonly byte* _data;
+    private readonly long _dataOffset, _fileLength;
     private readonly Dictionary<string, SafeTensorInfo> _tensors;
 
     private SafeTensorsFile(string path, MemoryMappedFile? map, MemoryMappedViewAccessor? view, byte* fileStart, long length)
@@ -27,6 +28,8 @@ public sealed unsafe partial class SafeTensorsFile : IDisposable
             var json = new ReadOnlySpan<byte>(fileStart + 8, (int)headerLength);
             (var tensors, Metadata) = SafeTensorsHeader.Parse(json, length - 8 - headerLength, name);
             _data = fileStart + 8 + headerLength;
+            _dataOffset = 8 + headerLength;
+            _fileLength = length;
             _tensors = new Dictionary<string, SafeTensorInfo>(tensors.Count, StringComparer.Ordinal);
             foreach (var t in tensors) _tensors[t.Name] = t;
         }
@@ -72,7 +75,11 @@ public sealed unsafe partial class SafeTensorsFile : IDisposable
         if (first < 0 || first + destination.Length > tensor.ElementCount)
             throw new ArgumentOutOfRangeException(nameof(first), "range outside the tensor");
         int size = SafeTensorsDTypes.ElementBytes(tensor.DType);
-        var bytes = new ReadOnlySpan<byte>(_data + tensor.Begin + first * size, destination.Length * size);
+        if (!_tensors.TryGetValue(tensor.Name, out var own) || own != tensor)
+            throw new ArgumentException($"tensor '{tensor.Name}' is not one of {System.IO.Path.GetFileName(Path)}'s", nameof(tensor));
+        long offset = tensor.Begin + first * size;
+        MappingBounds.Check(_dataOffset + offset, (long)destination.Length * size, _fileLength, Path);
+        var bytes = new ReadOnlySpan<byte>(_data + offset, destination.Length * size);
         switch (tensor.DType)
         {
             case SafeTensorsDType.BF16: HalfFloats.DequantizeBF16(bytes, destination); break;

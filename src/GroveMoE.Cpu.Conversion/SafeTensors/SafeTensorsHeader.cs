@@ -55,13 +55,13 @@ public static class SafeTensorsHeader
         string where = $"{file}: tensor '{name}'";
         if (value.ValueKind != JsonValueKind.Object)
             throw new SafeTensorsFormatException($"{where} is not a JSON object");
-        if (!value.TryGetProperty("dtype", out var dtypeText) || dtypeText.ValueKind != JsonValueKind.String)
+        if (!SafeTensorsJson.TryGetProperty(value, "dtype", file, $"tensor '{name}'", out var dtypeText) || dtypeText.ValueKind != JsonValueKind.String)
             throw new SafeTensorsFormatException($"{where} has no dtype");
         string dtypeName = SafeTensorsJson.String(dtypeText, file, $"the dtype of '{name}'");
         if (!SafeTensorsDTypes.TryParse(dtypeName, out var dtype))
             throw new SafeTensorsFormatException($"{where} has unknown dtype '{dtypeName}'");
-        long[] shape = ReadIntegers(value, "shape", where);
-        long[] offsets = ReadIntegers(value, "data_offsets", where);
+        long[] shape = ReadIntegers(value, "shape", file, where);
+        long[] offsets = ReadIntegers(value, "data_offsets", file, where);
         if (offsets.Length != 2) throw new SafeTensorsFormatException($"{where}: data_offsets must hold two numbers");
         long begin = offsets[0], end = offsets[1];
         if (begin > end || end > dataLength)
@@ -83,9 +83,9 @@ public static class SafeTensorsHeader
         return new SafeTensorInfo(name, dtype, shape, begin, end);
     }
 
-    private static long[] ReadIntegers(JsonElement value, string property, string where)
+    private static long[] ReadIntegers(JsonElement value, string property, string file, string where)
     {
-        if (!value.TryGetProperty(property, out var array) || array.ValueKind != JsonValueKind.Array)
+        if (!SafeTensorsJson.TryGetProperty(value, property, file, where, out var array) || array.ValueKind != JsonValueKind.Array)
             throw new SafeTensorsFormatException($"{where} has no {property} array");
         int length = array.GetArrayLength();
         if (length > MaxDimensions)

@@ -46,6 +46,22 @@ internal static class SafeTensorsJson
         }
     }
 
+    /// <summary>
+    /// The property <paramref name="name"/> of an object, found among the decoded names (TryGetProperty unescapes
+    /// every name it compares and throws on a lone surrogate).
+    /// </summary>
+    public static bool TryGetProperty(JsonElement obj, string name, string file, string what, out JsonElement value)
+    {
+        foreach (var (key, v) in Properties(obj, file, what))
+        {
+            if (key != name) continue;
+            value = v;
+            return true;
+        }
+        value = default;
+        return false;
+    }
+
     /// <summary>The value of a JSON string.</summary>
     public static string String(JsonElement value, string file, string what) => Decode(() => value.GetString()!, file, what);
 

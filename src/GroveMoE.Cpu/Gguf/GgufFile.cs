@@ -25,7 +25,7 @@ public sealed unsafe partial class GgufFile : IDisposable
         {
             (Metadata, var infos, DataStart) = GgufHeaderReader.Parse(basePointer, length);
             _tensors = new Dictionary<string, GgufTensor>(infos.Count, StringComparer.Ordinal);
-            foreach (var info in infos) _tensors[info.Name] = new GgufTensor(info, basePointer + DataStart + info.Offset);
+            foreach (var info in infos) _tensors[info.Name] = new GgufTensor(info, View(DataStart + info.Offset, info.ByteSize));
             TensorInfos = infos;
         }
         catch
@@ -79,6 +79,16 @@ public sealed unsafe partial class GgufFile : IDisposable
         view.SafeMemoryMappedViewHandle.AcquirePointer(ref pointer);
         pointer += view.PointerOffset;
         return new GgufFile(path, map, view, pointer, length);
+    }
+
+    /// <summary>
+    /// The one place a pointer into the mapping is made. The header reader has already refused anything outside the
+    /// file; this second check turns a reader bug into an exception instead of a read of other memory.
+    /// </summary>
+    private byte* View(long offset, long bytes)
+    {
+        MappingBounds.Check(offset, bytes, FileSize, Path);
+        return _base + offset;
     }
 
     public bool HasTensor(string name) => _tensors.ContainsKey(name);
