@@ -80,6 +80,7 @@ public sealed class InferenceSession : IDisposable
         while (generated < options.MaxTokens)
         {
             if (cancellationToken.IsCancellationRequested) { finish = FinishReason.Cancelled; break; }
+            if (options.IgnoreEos) foreach (int stop in _tokenizer.StopIds) _logits[stop] = float.NegativeInfinity;
             int token = sampler.Sample(_logits, System.Runtime.InteropServices.CollectionsMarshal.AsSpan(_tokens),
                 grammar is null ? default : grammar.AllowedTokens);
             if (token < 0) { finish = FinishReason.Stop; break; } // the grammar allows nothing more
