@@ -44,7 +44,7 @@ public sealed class GroveModel : IDisposable
                 ? list.Length
                 : (int)(file.TryTensor(TensorNames.TokenEmbedding)?.Dimensions.ElementAtOrDefault(1) ?? 0);
             var config = GroveConfig.FromMetadata(file.Metadata, vocab);
-            if (repack) tiles = new TiledWeights(file);
+            if (repack) tiles = new TiledWeights();
             return new GroveModel(file, config, GroveWeights.Bind(file, config, tiles), tiles);
         }
         catch
