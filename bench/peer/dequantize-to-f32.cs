@@ -1,10 +1,11 @@
-#:project ../../src/GroveMoE.Cpu/GroveMoE.Cpu.csproj
+#:project ../../src/GroveMoE.Cpu.Conversion/GroveMoE.Cpu.Conversion.csproj
 // Rewrites a GGUF with every tensor dequantized to F32 (same values the quantized weights stand for).
 // Evaluating it gives the logits a runtime would produce without activation quantization: the yardstick for
 // how far Q8_0/Q4_0 results may drift from each other (compare-logits.sh's NOISE=1 column).
 // usage: dotnet run bench/peer/dequantize-to-f32.cs -- IN.gguf OUT.gguf   (tensors under 2 GiB: tiny/small presets)
+using GroveMoE.Cpu.Conversion.Gguf;
+using GroveMoE.Cpu.Conversion.Synthetic;
 using GroveMoE.Cpu.Gguf;
-using GroveMoE.Cpu.Model.Synthetic;
 using GroveMoE.Cpu.Quantization;
 
 if (args.Length != 2)

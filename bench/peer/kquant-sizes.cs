@@ -3,7 +3,7 @@
 // the README's "which file to download" table.
 // usage: dotnet run bench/peer/kquant-sizes.cs
 using GroveMoE.Cpu.Model;
-using GroveMoE.Cpu.Model.Synthetic;
+using GroveMoE.Cpu.Conversion.Synthetic;
 using GroveMoE.Cpu.Quantization;
 using GroveMoE.Quantizer.Conversion;
 

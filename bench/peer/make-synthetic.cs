@@ -1,11 +1,12 @@
-#:project ../../src/GroveMoE.Cpu/GroveMoE.Cpu.csproj
+#:project ../../src/GroveMoE.Cpu.Conversion/GroveMoE.Cpu.Conversion.csproj
 // Writes a synthetic GroveMoE GGUF that llama.cpp can load (it needs tokenizer metadata).
 // usage: dotnet run bench/peer/make-synthetic.cs -- PRESET TYPE GROUP_SCALE OUT.gguf [VOCAB]
 //   PRESET tiny|small|wide4|wide8|full; TYPE F32|F16|Q8_0|Q4_0; VOCAB defaults to Qwen3's 151936, which gets the
 //   built-in Qwen3 tokenizer; a smaller VOCAB gets llama.cpp's "none" tokenizer (ids only, no text).
 using System.Globalization;
+using GroveMoE.Cpu.Conversion.Synthetic;
+using GroveMoE.Cpu.Conversion.Tokenization;
 using GroveMoE.Cpu.Gguf;
-using GroveMoE.Cpu.Model.Synthetic;
 using GroveMoE.Cpu.Quantization;
 using GroveMoE.Cpu.Tokenization;
 

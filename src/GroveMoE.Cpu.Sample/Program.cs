@@ -1,10 +1,11 @@
 // Chats with a GroveMoE model through the library alone: `dotnet run --project src/GroveMoE.Cpu.Sample [model.gguf]`.
 // With no model it uses the built-in demo model, whose random weights make its answers noise.
 using GroveMoE.Cpu;
+using GroveMoE.Cpu.Conversion.Synthetic;
 using GroveMoE.Cpu.Generation;
 
-using var model = args.Length > 0 ? LanguageModel.Load(args[0]) : LanguageModel.LoadDemo();
-var chat = model.OpenChat(new ChatOptions { SystemPrompt = "You are a helpful assistant.", Thinking = false });
+using var model = args.Length > 0 ? LanguageModel.Load(args[0]) : DemoModel.Load();
+var chat = model.OpenChat(new ChatSessionOptions { SystemPrompt = "You are a helpful assistant.", Thinking = false });
 using var session = chat.Session;
 var generation = new GenerationOptions { MaxTokens = 64, Sampler = new SamplerOptions { Temperature = 0.7f, Seed = 1 } };
 

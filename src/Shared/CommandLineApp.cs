@@ -1,7 +1,7 @@
 using System.CommandLine;
 using GroveMoE.Cpu.Gguf;
 using GroveMoE.Cpu.Model;
-using GroveMoE.Cpu.SafeTensors;
+using GroveMoE.Cpu.Conversion.SafeTensors;
 
 namespace GroveMoE.Cpu.CommandLine;
 
@@ -11,7 +11,8 @@ namespace GroveMoE.Cpu.CommandLine;
 /// </summary>
 internal static class CommandLineApp
 {
-    public static int Run(RootCommand root, string[] args)
+    /// <param name="describeOwn">The tool's own user-facing failures (exceptions of a layer only it has), or null for a bug.</param>
+    public static int Run(RootCommand root, string[] args, Func<Exception, string?>? describeOwn = null)
     {
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)
@@ -29,9 +30,10 @@ internal static class CommandLineApp
         }
         catch (Exception e)
         {
-            Console.Error.WriteLine($"error: {Describe(e) ?? BugReport(e)}");
+            string? message = Describe(e) ?? describeOwn?.Invoke(e is AggregateException { InnerExceptions.Count: 1 } a ? a.InnerException! : e);
+            Console.Error.WriteLine($"error: {message ?? BugReport(e)}");
             if (Environment.GetEnvironmentVariable("GROVE_TRACE") == "1") Console.Error.WriteLine(e);
-            return Describe(e) is null ? BugExitCode : 1;
+            return message is null ? BugExitCode : 1;
         }
     }
 
@@ -53,7 +55,8 @@ internal static class CommandLineApp
         FileNotFoundException f => $"file not found: {f.FileName ?? f.Message}",
         DirectoryNotFoundException d => d.Message,
         GgufFormatException or GgufMissingTensorException or GgufMissingKeyException or ModelFormatException or ContextFullException
-            or UserInputException or SafeTensorsFormatException or InsufficientMemoryException => e.Message,
+            or UserInputException or SafeTensorsFormatException or InsufficientMemoryException
+            or GroveMoE.Cpu.Hub.HubException => e.Message,
         UnauthorizedAccessException or IOException => e.Message,
         OperationCanceledException => "cancelled",
         _ => null,

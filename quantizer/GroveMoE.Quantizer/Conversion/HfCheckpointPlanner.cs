@@ -1,7 +1,7 @@
+using GroveMoE.Cpu.Conversion.HuggingFace;
+using GroveMoE.Cpu.Conversion.SafeTensors;
 using GroveMoE.Cpu.Gguf;
 using GroveMoE.Cpu.Model;
-using GroveMoE.Cpu.SafeTensors;
-using GroveMoE.Cpu.Tokenization;
 
 namespace GroveMoE.Quantizer.Conversion;
 

@@ -1,6 +1,6 @@
 using System.Buffers;
 using System.Runtime.ExceptionServices;
-using GroveMoE.Cpu.Gguf;
+using GroveMoE.Cpu.Conversion.Gguf;
 using GroveMoE.Cpu.Quantization;
 
 namespace GroveMoE.Quantizer.Conversion;

@@ -1,4 +1,4 @@
-using GroveMoE.Cpu.SafeTensors;
+using GroveMoE.Cpu.Conversion.SafeTensors;
 
 namespace GroveMoE.Quantizer.Conversion;
 

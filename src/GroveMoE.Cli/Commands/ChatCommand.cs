@@ -27,22 +27,23 @@ internal static class ChatCommand
 
     public static Command Create()
     {
-        var model = ModelOptions.OptionalModel();
+        var model = new ModelSource();
         var sessionGroup = new ModelOptions.SessionGroup();
         var maxTokens = new Option<int>("--n-predict", "-n") { Description = "most tokens per answer", DefaultValueFactory = _ => 1024 };
         var system = SystemOption();
         var noThink = NoThinkOption();
         var sampling = new SamplingOptions();
-        var command = new Command("chat", "Chat with a model in the terminal") { model, maxTokens, system, noThink };
+        var command = new Command("chat", "Chat with a model in the terminal") { maxTokens, system, noThink };
+        model.AddTo(command);
         sessionGroup.AddTo(command);
         sampling.AddTo(command);
         command.SetAction(parse =>
         {
             var generation = new GenerationOptions { MaxTokens = parse.GetValue(maxTokens), Sampler = sampling.Read(parse) };
             var sessionOptions = sessionGroup.Read(parse);
-            using var loaded = ModelLoader.Open(parse.GetValue(model));
+            using var loaded = ModelLoader.Open(model.Resolve(parse));
             using var session = loaded.OpenSession(sessionOptions);
-            var chat = new ChatSession(session, new ChatOptions { SystemPrompt = parse.GetValue(system), Thinking = !parse.GetValue(noThink) });
+            var chat = new ChatSession(session, new ChatSessionOptions { SystemPrompt = parse.GetValue(system), Thinking = !parse.GetValue(noThink) });
             return Loop(chat, loaded, generation);
         });
         return command;

@@ -11,15 +11,16 @@ internal static class InfoCommand
 {
     public static Command Create()
     {
-        var model = ModelOptions.RequiredModel();
-        var command = new Command("info", "Show a model's architecture, hyperparameters, tensors and cost per token") { model };
-        command.SetAction(parse => Run(parse.GetRequiredValue(model)));
+        var model = new ModelSource();
+        var command = new Command("info", "Show a model's architecture, hyperparameters, tensors and cost per token");
+        model.AddTo(command);
+        command.SetAction(parse => Run(new FileInfo(model.ResolveOrDemo(parse))));
         return command;
     }
 
     private static int Run(FileInfo modelFile)
     {
-        using var model = GroveModel.Load(modelFile.FullName);
+        using var model = GroveModel.Load(modelFile.FullName, repack: false);
         var c = model.Config;
         var m = model.File.Metadata;
 

@@ -1,6 +1,6 @@
 using GroveMoE.Cli.Output;
 using GroveMoE.Cpu;
-using GroveMoE.Cpu.Model.Synthetic;
+using GroveMoE.Cpu.Conversion.Synthetic;
 using Spectre.Console;
 
 namespace GroveMoE.Cli.Commands;
@@ -8,9 +8,9 @@ namespace GroveMoE.Cli.Commands;
 /// <summary>Opens the model for <c>run</c>, <c>chat</c> and <c>serve</c>: the given file, or the demo model; notices go to stderr.</summary>
 internal static class ModelLoader
 {
-    public static LanguageModel Open(FileInfo? file, LoadOptions? options = null)
+    public static LanguageModel Open(string? path, LoadOptions? options = null)
     {
-        var loaded = LanguageModel.Load(file?.FullName ?? DemoPath(), options);
+        var loaded = LanguageModel.Load(path ?? DemoPath(), options);
         if (loaded.ChatTemplate.Note is { } note) StandardError.Console.MarkupLineInterpolated($"[yellow]{note}[/]");
         return loaded;
     }

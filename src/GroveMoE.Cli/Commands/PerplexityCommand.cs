@@ -18,7 +18,7 @@ internal static class PerplexityCommand
 {
     public static Command Create()
     {
-        var model = ModelOptions.RequiredModel();
+        var model = new ModelSource();
         var threads = ModelOptions.Threads();
         var context = new Option<int>("--ctx", "-c") { Description = "chunk length in tokens", DefaultValueFactory = _ => 512 };
         var file = new Option<FileInfo>("--file", "-f") { Description = "UTF-8 text to score", Required = true };
@@ -30,9 +30,10 @@ internal static class PerplexityCommand
         var kl = new Option<bool>("--kl-divergence") { Description = "compare with the --kl-divergence-base file instead of writing it" };
         var command = new Command("perplexity", "Measure a model's perplexity on a text file, or its KL divergence from a base model")
         {
-            model, threads, context, file, chunks, klBase, kl,
+            threads, context, file, chunks, klBase, kl,
         };
-        command.SetAction(parse => Run(parse.GetRequiredValue(model), parse.GetValue(threads), parse.GetValue(context),
+        model.AddTo(command);
+        command.SetAction(parse => Run(new FileInfo(model.ResolveOrDemo(parse)), parse.GetValue(threads), parse.GetValue(context),
             parse.GetRequiredValue(file), parse.GetValue(chunks), parse.GetValue(klBase)?.FullName, parse.GetValue(kl)));
         return command;
     }

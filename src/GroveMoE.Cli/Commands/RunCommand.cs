@@ -1,6 +1,5 @@
 using System.CommandLine;
 using GroveMoE.Cli.Output;
-using GroveMoE.Cpu;
 using GroveMoE.Cpu.Generation;
 using Spectre.Console;
 
@@ -11,7 +10,7 @@ internal static class RunCommand
 {
     public static Command Create()
     {
-        var model = ModelOptions.OptionalModel();
+        var model = new ModelSource();
         var sessionOptions = new ModelOptions.SessionGroup();
         var prompt = new Option<string>("--prompt", "-p") { Description = "the prompt", Required = true };
         var maxTokens = new Option<int>("--n-predict", "-n") { Description = "most tokens to generate", DefaultValueFactory = _ => 256 };
@@ -19,19 +18,24 @@ internal static class RunCommand
         var noThink = ChatCommand.NoThinkOption();
         var raw = new Option<bool>("--raw") { Description = "send the prompt as is, without the chat template" };
         var verbose = new Option<bool>("--verbose", "-v") { Description = "print speed and expert statistics to stderr" };
+        var jsonSchema = new Option<FileInfo>("--json-schema") { Description = "answer with JSON valid under the JSON Schema in this file" };
+        var json = new Option<bool>("--json") { Description = "answer with a JSON object" };
         var sampling = new SamplingOptions();
-        var command = new Command("run", "Answer one prompt and exit") { model, prompt, maxTokens, system, noThink, raw, verbose };
+        var command = new Command("run", "Answer one prompt and exit") { prompt, maxTokens, system, noThink, raw, verbose, jsonSchema, json };
         sessionOptions.AddTo(command);
         sampling.AddTo(command);
         command.SetAction(async (parse, cancel) =>
         {
-            using var loaded = ModelLoader.Open(parse.GetValue(model));
+            var grammar = OutputGrammar.Read(parse.GetValue(jsonSchema), parse.GetValue(json));
+            using var loaded = ModelLoader.Open(model.Resolve(parse, cancel));
             using var session = loaded.OpenSession(sessionOptions.Read(parse));
-            var generation = new GenerationOptions { MaxTokens = parse.GetValue(maxTokens), Sampler = sampling.Read(parse) };
+            var generation = new GenerationOptions { MaxTokens = parse.GetValue(maxTokens), Sampler = sampling.Read(parse), Grammar = grammar };
             string text = parse.GetRequiredValue(prompt);
+            // A grammar holds from the first token, so the answer starts after an empty think block.
+            bool thinking = !parse.GetValue(noThink) && grammar is null;
             var tokens = parse.GetValue(raw)
                 ? loaded.Tokenizer.Encode(text)
-                : loaded.Tokenizer.Encode(loaded.ChatTemplate.Render(parse.GetValue(system), [new ChatMessage(ChatRole.User, text)], thinking: !parse.GetValue(noThink)));
+                : loaded.Tokenizer.Encode(loaded.ChatTemplate.Render(parse.GetValue(system), [new ChatTurn(AuthorRole.User, text)], thinking));
 
             using var stdout = Console.OpenStandardOutput();
             using var writer = new StreamWriter(stdout) { AutoFlush = true };

@@ -13,7 +13,7 @@ internal static class ServeCommand
 {
     public static Command Create()
     {
-        var model = ModelOptions.OptionalModel();
+        var model = new ModelSource();
         var host = new Option<string>("--host") { Description = "address to listen on; anything but loopback exposes the model to the network", DefaultValueFactory = _ => "127.0.0.1" };
         var port = new Option<int>("--port") { Description = "TCP port", DefaultValueFactory = _ => 8080 };
         var apiKey = new Option<string?>("--api-key") { Description = "require Authorization: Bearer <key> on every request" };
@@ -31,8 +31,9 @@ internal static class ServeCommand
         var sampling = new SamplingOptions();
         var command = new Command("serve", "Serve a model over an OpenAI-compatible HTTP API")
         {
-            model, host, port, apiKey, parallel, threads, context, maxTokens, noThink, quiet, maxQueue, maxBody, timeout, grace, cors,
+            host, port, apiKey, parallel, threads, context, maxTokens, noThink, quiet, maxQueue, maxBody, timeout, grace, cors,
         };
+        model.AddTo(command);
         command.Description += ". Limits: a body over --max-body-kb gets 413; beyond --parallel running and --max-queue waiting, 503 with "
             + "Retry-After; a prompt longer than --ctx gets 400 context_length_exceeded and max_tokens is capped by the context; "
             + "an answer running past --timeout ends with finish_reason length. Slow clients: headers within 10 s, bodies and "
@@ -58,7 +59,7 @@ internal static class ServeCommand
             if (seconds < 1) throw new UserInputException("--timeout must be at least 1");
             if (graceSeconds < 0) throw new UserInputException("--shutdown-grace must be at least 0");
 
-            var file = parse.GetValue(model);
+            var file = model.Resolve(parse, cancel);
             var options = new ServeOptions
             {
                 Host = parse.GetValue(host)!,

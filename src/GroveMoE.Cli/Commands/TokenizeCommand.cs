@@ -11,7 +11,7 @@ internal static class TokenizeCommand
 {
     public static Command Create()
     {
-        var model = ModelOptions.RequiredModel();
+        var model = new ModelSource();
         var text = new Option<string>("--text") { Description = "text to tokenize", Required = true };
         var showPieces = new Option<bool>("--show-pieces") { Description = "also show each token's text in a table" };
         var noSpecial = new Option<bool>("--no-special")
@@ -20,10 +20,11 @@ internal static class TokenizeCommand
         };
         var command = new Command("tokenize", "Print the token ids of a text, comma-separated")
         {
-            model, text, showPieces, noSpecial,
+            text, showPieces, noSpecial,
         };
+        model.AddTo(command);
         command.SetAction(parse => Run(
-            parse.GetRequiredValue(model), parse.GetRequiredValue(text), parse.GetValue(showPieces), parse.GetValue(noSpecial)));
+            new FileInfo(model.ResolveOrDemo(parse)), parse.GetRequiredValue(text), parse.GetValue(showPieces), parse.GetValue(noSpecial)));
         return command;
     }
 

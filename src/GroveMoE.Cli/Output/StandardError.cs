@@ -5,8 +5,12 @@ namespace GroveMoE.Cli.Output;
 /// <summary>A Spectre console on stderr, so notices and progress never mix with text written to stdout.</summary>
 internal static class StandardError
 {
-    public static IAnsiConsole Console { get; } = AnsiConsole.Create(new AnsiConsoleSettings
+    public static IAnsiConsole Console { get; } = Create();
+
+    private static IAnsiConsole Create()
     {
-        Out = new AnsiConsoleOutput(System.Console.Error),
-    });
+        var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(System.Console.Error) });
+        PipeWidth.Apply(console, System.Console.IsErrorRedirected);
+        return console;
+    }
 }

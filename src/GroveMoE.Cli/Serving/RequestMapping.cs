@@ -36,7 +36,7 @@ internal static class RequestMapping
         Refuse(r.Functions is { ValueKind: JsonValueKind.Array }, "functions", "functions are not supported");
         Refuse(r.Logprobs == true, "logprobs", "logprobs are not supported");
         Refuse(r.ResponseFormat is { ValueKind: JsonValueKind.Object } format
-            && format.TryGetProperty("type", out var type) && type.GetString() != "text", "response_format", "only the text response format is supported");
+            && format.TryGetProperty("type", out var type) && !IsText(type), "response_format", "only the text response format is supported");
         var options = Sampling(r.MaxCompletionTokens ?? r.MaxTokens, r.Temperature, r.TopP, r.TopK, r.MinP, r.RepeatPenalty,
             r.PresencePenalty, r.Seed, r.Stop);
         if ((r.ChatTemplateKwargs?.EnableThinking ?? r.EnableThinking) is { } thinking)
@@ -57,7 +57,7 @@ internal static class RequestMapping
                 throw ApiErrorException.BadRequest("'prompt' must be a string or an array of one string", "prompt");
             prompt = array[0];
         }
-        if (prompt is not { ValueKind: JsonValueKind.String } text || text.GetString() is not { Length: > 0 } value)
+        if (prompt is not { ValueKind: JsonValueKind.String } text || Decode(text, "prompt") is not { Length: > 0 } value)
             throw ApiErrorException.BadRequest("'prompt' must be a non-empty string", "prompt");
         return value;
     }
@@ -89,9 +89,9 @@ internal static class RequestMapping
             case null or { ValueKind: JsonValueKind.Null }:
                 return null;
             case { ValueKind: JsonValueKind.String } one:
-                return [one.GetString()!];
+                return [Decode(one, "stop")];
             case { ValueKind: JsonValueKind.Array } many when many.GetArrayLength() <= 4 && many.EnumerateArray().All(s => s.ValueKind == JsonValueKind.String):
-                return many.EnumerateArray().Select(s => s.GetString()!).Where(s => s.Length > 0).ToList();
+                return many.EnumerateArray().Select(s => Decode(s, "stop")).Where(s => s.Length > 0).ToList();
             default:
                 throw ApiErrorException.BadRequest("'stop' must be a string or an array of up to 4 strings", "stop");
         }
@@ -104,19 +104,34 @@ internal static class RequestMapping
             case null or { ValueKind: JsonValueKind.Null }:
                 return "";
             case { ValueKind: JsonValueKind.String } text:
-                return text.GetString()!;
+                return Decode(text, param);
             case { ValueKind: JsonValueKind.Array } parts:
                 var joined = new System.Text.StringBuilder();
                 foreach (var part in parts.EnumerateArray())
                 {
-                    if (part.ValueKind != JsonValueKind.Object || !part.TryGetProperty("type", out var type) || type.GetString() != "text"
+                    if (part.ValueKind != JsonValueKind.Object || !part.TryGetProperty("type", out var type) || !IsText(type)
                         || !part.TryGetProperty("text", out var text) || text.ValueKind != JsonValueKind.String)
                         throw ApiErrorException.BadRequest("only text content parts are supported", param);
-                    joined.Append(text.GetString());
+                    joined.Append(Decode(text, param));
                 }
                 return joined.ToString();
             default:
                 throw ApiErrorException.BadRequest("content must be a string or an array of text parts", param);
+        }
+    }
+
+    private static bool IsText(JsonElement type) => type.ValueKind == JsonValueKind.String && type.ValueEquals("text");
+
+    /// <summary>A JSON string's value; System.Text.Json parses escaped lone surrogates and invalid UTF-8 but throws on decoding them.</summary>
+    private static string Decode(JsonElement value, string param)
+    {
+        try
+        {
+            return value.GetString()!;
+        }
+        catch (InvalidOperationException)
+        {
+            throw ApiErrorException.BadRequest($"'{param}' is not valid Unicode (invalid UTF-8 or a lone surrogate)", param);
         }
     }
 

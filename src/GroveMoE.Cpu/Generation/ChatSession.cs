@@ -8,18 +8,25 @@ namespace GroveMoE.Cpu.Generation;
 /// A multi-turn chat over an <see cref="InferenceSession"/>: keeps the history, renders it with the model's chat
 /// template and streams each answer. Each turn's prompt begins with the previous turns, so only the new message is
 /// evaluated. When the history outgrows the context, the oldest turns are dropped if
-/// <see cref="ChatOptions.DropOldestTurns"/>, else <see cref="ContextFullException"/> is thrown.
+/// <see cref="ChatSessionOptions.DropOldestTurns"/>, else <see cref="ContextFullException"/> is thrown.
 /// </summary>
-public sealed class ChatSession(InferenceSession session, ChatOptions? options = null)
+/// <param name="session">The session that holds the conversation's KV cache.</param>
+/// <param name="options">System prompt, thinking mode, what to do when the context fills.</param>
+/// <param name="ownsSession">Whether disposing the chat disposes <paramref name="session"/>
+/// (<see cref="LanguageModel.OpenChat"/> opens a session of the chat's own).</param>
+public sealed class ChatSession(InferenceSession session, ChatSessionOptions? options = null, bool ownsSession = false) : IDisposable
 {
-    private readonly List<ChatMessage> _history = [];
+    private readonly List<ChatTurn> _history = [];
     private readonly ChatTemplate _template = ChatTemplate.ForModel(session.Model.File.Metadata);
 
-    public ChatOptions Options { get; } = options ?? new ChatOptions();
+    /// <summary>System prompt, thinking mode, what to do when the context fills.</summary>
+    public ChatSessionOptions Options { get; } = options ?? new ChatSessionOptions();
+
+    /// <summary>The session that holds the conversation's KV cache.</summary>
     public InferenceSession Session => session;
 
     /// <summary>The turns so far (system prompt excluded), oldest first.</summary>
-    public IReadOnlyList<ChatMessage> History => _history;
+    public IReadOnlyList<ChatTurn> History => _history;
 
     /// <summary>Turns dropped so far to fit the context.</summary>
     public int DroppedTurns { get; private set; }
@@ -38,7 +45,7 @@ public sealed class ChatSession(InferenceSession session, ChatOptions? options =
         [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         generation ??= new GenerationOptions();
-        _history.Add(new ChatMessage(ChatRole.User, userMessage));
+        _history.Add(new ChatTurn(AuthorRole.User, userMessage));
         int[] prompt;
         try
         {
@@ -61,7 +68,7 @@ public sealed class ChatSession(InferenceSession session, ChatOptions? options =
         }
         finally
         {
-            _history.Add(new ChatMessage(ChatRole.Assistant, answer.ToString()));
+            _history.Add(new ChatTurn(AuthorRole.Assistant, answer.ToString()));
         }
     }
 
@@ -79,5 +86,11 @@ public sealed class ChatSession(InferenceSession session, ChatOptions? options =
             _history.RemoveRange(0, drop);
             DroppedTurns += drop;
         }
+    }
+
+    /// <summary>Disposes the session if the chat owns it (see the constructor's <c>ownsSession</c>).</summary>
+    public void Dispose()
+    {
+        if (ownsSession) session.Dispose();
     }
 }

@@ -10,4 +10,8 @@ public sealed record GenerationOptions
     public IReadOnlyList<string> StopSequences { get; init; } = [];
 
     public SamplerOptions Sampler { get; init; } = new();
+
+    /// <summary>What the answer must be (say, JSON valid under a schema); null lets the model write anything. The
+    /// answer ends as soon as it is complete and nothing may follow.</summary>
+    public Grammar.CompiledGrammar? Grammar { get; init; }
 }

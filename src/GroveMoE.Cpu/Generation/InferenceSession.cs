@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Runtime.CompilerServices;
+using GroveMoE.Cpu.Grammar;
 using GroveMoE.Cpu.Model;
 using GroveMoE.Cpu.Tokenization;
 
@@ -15,6 +16,7 @@ public sealed class InferenceSession : IDisposable
     private readonly GroveModel _model;
     private readonly GroveTokenizer _tokenizer;
     private readonly GroveForward _forward;
+    private readonly ILayerOffload? _offload;
     private readonly List<int> _tokens = [];
     private readonly float[] _logits;
 
@@ -23,9 +25,10 @@ public sealed class InferenceSession : IDisposable
         options ??= new SessionOptions();
         _model = model;
         _tokenizer = tokenizer;
+        _offload = options.LayerOffload?.Invoke(model, options);
         _forward = new GroveForward(model, options.ContextLength, options.Threads, options.BatchSize, options.KvCacheType)
         {
-            Offload = options.LayerOffload?.Invoke(model, options.ContextLength),
+            Offload = _offload,
         };
         _logits = new float[model.Config.Vocab];
     }
@@ -63,6 +66,7 @@ public sealed class InferenceSession : IDisposable
         var sampler = new Sampler(options.Sampler, _model.Config.Vocab);
         var decoder = new StreamingDecoder(_tokenizer);
         var stops = new StopSequenceFilter(options.StopSequences);
+        var grammar = options.Grammar is { } g ? new GrammarMatcher(g, _tokenizer) : null;
         await Task.Yield(); // the caller's context is free while the first token is computed
 
         _forward.Stats.Reset();
@@ -76,18 +80,23 @@ public sealed class InferenceSession : IDisposable
         while (generated < options.MaxTokens)
         {
             if (cancellationToken.IsCancellationRequested) { finish = FinishReason.Cancelled; break; }
-            int token = sampler.Sample(_logits, System.Runtime.InteropServices.CollectionsMarshal.AsSpan(_tokens));
+            int token = sampler.Sample(_logits, System.Runtime.InteropServices.CollectionsMarshal.AsSpan(_tokens),
+                grammar is null ? default : grammar.AllowedTokens);
+            if (token < 0) { finish = FinishReason.Stop; break; } // the grammar allows nothing more
             generated++;
             if (_tokenizer.IsStop(token)) { finish = FinishReason.Stop; break; }
+            grammar?.Accept(token);
 
             string text = stops.Push(decoder.Append(token).ToString());
             if (text.Length > 0) yield return text;
-            if (stops.Stopped) { finish = FinishReason.Stop; break; }
+            if (stops.Stopped || grammar is { CanContinue: false }) { finish = FinishReason.Stop; break; }
             if (_tokens.Count >= ContextLength) { finish = FinishReason.ContextFull; break; }
             EvaluateNext(token);
         }
-        if (finish != FinishReason.Stop)
+        if (!stops.Stopped)
         {
+            // What the stop filter and the decoder still hold is part of the answer (an end token or a complete
+            // grammar sentence ends it as surely as the length limit).
             string rest = stops.Push(decoder.Flush().ToString());
             if (!stops.Stopped) rest += stops.Flush();
             if (rest.Length > 0) yield return rest;
@@ -130,5 +139,9 @@ public sealed class InferenceSession : IDisposable
         _tokens.Add(token);
     }
 
-    public void Dispose() => _forward.Dispose();
+    public void Dispose()
+    {
+        _forward.Dispose();
+        _offload?.Dispose();
+    }
 }

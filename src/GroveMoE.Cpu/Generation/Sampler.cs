@@ -29,15 +29,20 @@ internal sealed class Sampler
 
     /// <param name="logits">The logits of the next position.</param>
     /// <param name="history">Tokens so far (prompt and generated), for the penalties.</param>
-    public int Sample(ReadOnlySpan<float> logits, ReadOnlySpan<int> history)
+    /// <param name="allowed">One bit per token id, set for the tokens that may be drawn (a grammar's mask); empty
+    /// allows all.</param>
+    /// <returns>The token, or -1 when <paramref name="allowed"/> allows none.</returns>
+    public int Sample(ReadOnlySpan<float> logits, ReadOnlySpan<int> history, ReadOnlySpan<ulong> allowed = default)
     {
         var o = _options;
         var working = _logits.AsSpan(0, logits.Length);
         logits.CopyTo(working);
         ApplyPenalties(working, history);
+        if (!allowed.IsEmpty && !Mask(working, allowed)) return -1;
         if (o.IsGreedy) return TensorPrimitives.IndexOfMax(working);
 
         int count = TopK(working, o.TopK == 0 ? working.Length : Math.Min(o.TopK, working.Length));
+        if (count == 0) return TensorPrimitives.IndexOfMax(working);
         var candidates = _candidates.AsSpan(0, count);
         var weights = _weights.AsSpan(0, count);
 
@@ -82,15 +87,44 @@ internal sealed class Sampler
         }
     }
 
-    /// <summary>Puts the indices of the <paramref name="k"/> largest logits in <c>_candidates</c>, best first.</summary>
+    /// <summary>Sets the logits of the tokens <paramref name="allowed"/> leaves out to -∞; false when it allows none.</summary>
+    private static bool Mask(Span<float> logits, ReadOnlySpan<ulong> allowed)
+    {
+        bool any = false;
+        for (int w = 0; w * 64 < logits.Length; w++)
+        {
+            ulong bits = w < allowed.Length ? allowed[w] : 0;
+            var word = logits.Slice(w * 64, Math.Min(64, logits.Length - w * 64));
+            if (bits == ulong.MaxValue) { any = true; continue; }
+            if (bits == 0) { word.Fill(float.NegativeInfinity); continue; }
+            any = true;
+            for (int i = 0; i < word.Length; i++)
+                if ((bits & (1UL << i)) == 0) word[i] = float.NegativeInfinity;
+        }
+        return any;
+    }
+
+    /// <summary>
+    /// Puts the indices of the <paramref name="k"/> largest finite logits in <c>_candidates</c>, best first; returns
+    /// how many there are (fewer than k when a mask left fewer).
+    /// </summary>
     private int TopK(ReadOnlySpan<float> logits, int k)
     {
         var candidates = _candidates.AsSpan(0, k);
         var keys = _weights.AsSpan(0, k);
-        if (k == logits.Length)
+        if (k > 256)
         {
-            for (int i = 0; i < k; i++) candidates[i] = i;
-            logits.CopyTo(keys);
+            // Many candidates: gather the finite ones and sort, rather than insert into a long sorted prefix.
+            int n = 0;
+            for (int i = 0; i < logits.Length; i++)
+            {
+                if (float.IsNegativeInfinity(logits[i])) continue;
+                _candidates[n] = i;
+                _weights[n++] = logits[i];
+            }
+            k = Math.Min(k, n);
+            candidates = _candidates.AsSpan(0, n);
+            keys = _weights.AsSpan(0, n);
         }
         else
         {
@@ -110,6 +144,7 @@ internal sealed class Sampler
                 keys[at] = v;
                 candidates[at] = i;
             }
+            while (k > 0 && float.IsNegativeInfinity(keys[k - 1])) k--;
             return k;
         }
         // Descending by logit; the sort is deterministic, so a seed always picks the same token.

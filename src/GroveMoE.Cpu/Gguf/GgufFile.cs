@@ -7,7 +7,7 @@ namespace GroveMoE.Cpu.Gguf;
 /// A GGUF file mapped into memory. Tensor data is never copied: <see cref="GgufTensor"/> views point into
 /// the mapping, so weights stay in the page cache and are shared by every process that maps the file.
 /// </summary>
-public sealed unsafe class GgufFile : IDisposable
+public sealed unsafe partial class GgufFile : IDisposable
 {
     private readonly MemoryMappedFile _map;
     private readonly MemoryMappedViewAccessor _view;
@@ -25,7 +25,7 @@ public sealed unsafe class GgufFile : IDisposable
         {
             (Metadata, var infos, DataStart) = GgufHeaderReader.Parse(basePointer, length);
             _tensors = new Dictionary<string, GgufTensor>(infos.Count, StringComparer.Ordinal);
-            foreach (var info in infos) _tensors[info.Name] = new GgufTensor(info, basePointer + DataStart + info.Offset);
+            foreach (var info in infos) _tensors[info.Name] = new GgufTensor(info, View(DataStart + info.Offset, info.ByteSize));
             TensorInfos = infos;
         }
         catch
@@ -36,13 +36,33 @@ public sealed unsafe class GgufFile : IDisposable
     }
 
     public string Path { get; }
-    public long FileSize { get; }
+    /// <summary>Bytes of the file, of all its parts for a split model.</summary>
+    public long FileSize { get; private set; }
     public long DataStart { get; }
     public GgufMetadata Metadata { get; }
-    public IReadOnlyList<GgufTensorInfo> TensorInfos { get; }
+    /// <summary>Every tensor, those of all parts for a split model.</summary>
+    public IReadOnlyList<GgufTensorInfo> TensorInfos { get; private set; }
 
-    /// <summary>Maps and parses <paramref name="path"/>; throws <see cref="FileNotFoundException"/> or <see cref="GgufFormatException"/>.</summary>
+    /// <summary>
+    /// Maps and parses <paramref name="path"/>, and the other parts when it is the first of a split model; throws
+    /// <see cref="FileNotFoundException"/> or <see cref="GgufFormatException"/>.
+    /// </summary>
     public static GgufFile Open(string path)
+    {
+        var file = OpenOne(path);
+        try
+        {
+            file.AttachSplitParts();
+            return file;
+        }
+        catch
+        {
+            file.Dispose();
+            throw;
+        }
+    }
+
+    private static GgufFile OpenOne(string path)
     {
         if (!File.Exists(path)) throw new FileNotFoundException($"no such file: {path}", path);
         // The stream's length is the target's even when path is a symbolic link (FileInfo gives the link's own).
@@ -61,6 +81,16 @@ public sealed unsafe class GgufFile : IDisposable
         return new GgufFile(path, map, view, pointer, length);
     }
 
+    /// <summary>
+    /// The one place a pointer into the mapping is made. The header reader has already refused anything outside the
+    /// file; this second check turns a reader bug into an exception instead of a read of other memory.
+    /// </summary>
+    private byte* View(long offset, long bytes)
+    {
+        MappingBounds.Check(offset, bytes, FileSize, Path);
+        return _base + offset;
+    }
+
     public bool HasTensor(string name) => _tensors.ContainsKey(name);
 
     public GgufTensor Tensor(string name) => _tensors.TryGetValue(name, out var t)
@@ -71,6 +101,7 @@ public sealed unsafe class GgufFile : IDisposable
 
     public void Dispose()
     {
+        foreach (var part in _parts) part.Dispose();
         if (_base != null) _view.SafeMemoryMappedViewHandle.ReleasePointer();
         _view.Dispose();
         _map.Dispose();

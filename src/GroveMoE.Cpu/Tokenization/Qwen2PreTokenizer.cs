@@ -5,7 +5,7 @@ using Microsoft.ML.Tokenizers;
 namespace GroveMoE.Cpu.Tokenization;
 
 /// <summary>
-/// Qwen2's pre-tokenizer split, <see cref="HfTokenizerConverter.Qwen2SplitPattern"/>, written out by hand.
+/// Qwen2's pre-tokenizer split (the regex in Qwen2's <c>tokenizer.json</c>), written out by hand.
 /// A .NET Regex cannot run that pattern faithfully: it matches UTF-16 code units, so a character outside the BMP
 /// (an emoji, a CJK extension ideograph) is two surrogates that are neither \p{L} nor a single
 /// <c>[^\r\n\p{L}\p{N}]</c>, and "😀abc" would split as "😀" + "abc" instead of one piece. This scanner works on code

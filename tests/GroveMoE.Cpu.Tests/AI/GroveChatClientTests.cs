@@ -5,20 +5,15 @@ using Microsoft.Extensions.Caching.Distributed;
 using Microsoft.Extensions.Caching.Memory;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using AiChatMessage = Microsoft.Extensions.AI.ChatMessage;
-using AiChatOptions = Microsoft.Extensions.AI.ChatOptions;
-using AiChatRole = Microsoft.Extensions.AI.ChatRole;
-using GroveChatMessage = GroveMoE.Cpu.Generation.ChatMessage;
-using GroveChatRole = GroveMoE.Cpu.Generation.ChatRole;
 
 namespace GroveMoE.Cpu.Tests.AI;
 
 public sealed class GroveChatClientTests(TinyLanguageModelFixture tiny) : IClassFixture<TinyLanguageModelFixture>
 {
-    private static AiChatOptions Greedy(int maxTokens = 12) => new() { Temperature = 0, MaxOutputTokens = maxTokens };
+    private static ChatOptions Greedy(int maxTokens = 12) => new() { Temperature = 0, MaxOutputTokens = maxTokens };
 
     /// <summary>What a fresh session generates from the template's rendering of the history: the reference.</summary>
-    private (string Text, GenerationStats Stats) Reference(IReadOnlyList<GroveChatMessage> history, int maxTokens = 12,
+    private (string Text, GenerationStats Stats) Reference(IReadOnlyList<ChatTurn> history, int maxTokens = 12,
         bool thinking = true, IReadOnlyList<string>? stops = null) =>
         tiny.Generate(tiny.Model.Tokenizer.Encode(tiny.Model.ChatTemplate.Render(null, history, thinking)),
             new GenerationOptions { MaxTokens = maxTokens, Sampler = SamplerOptions.Greedy, StopSequences = stops ?? [] });
@@ -27,8 +22,8 @@ public sealed class GroveChatClientTests(TinyLanguageModelFixture tiny) : IClass
     public async Task ResponseAndStreamMatchAFreshSessionWithUsageCounted()
     {
         using var client = new GroveChatClient(tiny.Model);
-        AiChatMessage[] messages = [new(AiChatRole.System, "You are terse."), new(AiChatRole.User, "Hello there")];
-        var (expected, stats) = Reference([new(GroveChatRole.System, "You are terse."), new(GroveChatRole.User, "Hello there")]);
+        ChatMessage[] messages = [new(ChatRole.System, "You are terse."), new(ChatRole.User, "Hello there")];
+        var (expected, stats) = Reference([new(AuthorRole.System, "You are terse."), new(AuthorRole.User, "Hello there")]);
 
         var response = await client.GetResponseAsync(messages, Greedy());
         Assert.Equal(expected, response.Text);
@@ -48,8 +43,8 @@ public sealed class GroveChatClientTests(TinyLanguageModelFixture tiny) : IClass
     public async Task OptionsMapToTheSampler()
     {
         using var client = new GroveChatClient(tiny.Model);
-        AiChatMessage[] messages = [new(AiChatRole.User, "Count to ten")];
-        var history = new List<GroveChatMessage> { new(GroveChatRole.User, "Count to ten") };
+        ChatMessage[] messages = [new(ChatRole.User, "Count to ten")];
+        var history = new List<ChatTurn> { new(AuthorRole.User, "Count to ten") };
 
         var short3 = await client.GetResponseAsync(messages, Greedy(3));
         Assert.Equal(3, short3.Usage!.OutputTokenCount);
@@ -70,7 +65,7 @@ public sealed class GroveChatClientTests(TinyLanguageModelFixture tiny) : IClass
         Assert.Equal(full[..full.IndexOf(stop, StringComparison.Ordinal)], cut.Text);
         Assert.Equal(ChatFinishReason.Stop, cut.FinishReason);
 
-        var seeded = new AiChatOptions { Temperature = 1.5f, TopK = 50, TopP = 0.9f, Seed = 42, MaxOutputTokens = 12 };
+        var seeded = new ChatOptions { Temperature = 1.5f, TopK = 50, TopP = 0.9f, Seed = 42, MaxOutputTokens = 12 };
         var again = seeded.Clone();
         Assert.Equal((await client.GetResponseAsync(messages, seeded)).Text, (await client.GetResponseAsync(messages, again)).Text);
         var referenceSeeded = tiny.Generate(tiny.Model.EncodeChat(history), new GenerationOptions
@@ -80,25 +75,25 @@ public sealed class GroveChatClientTests(TinyLanguageModelFixture tiny) : IClass
         });
         Assert.Equal(referenceSeeded.Text, (await client.GetResponseAsync(messages, seeded)).Text);
 
-        await Assert.ThrowsAsync<ArgumentException>(() => client.GetResponseAsync(messages, new AiChatOptions { Temperature = -1 }));
+        await Assert.ThrowsAsync<ArgumentException>(() => client.GetResponseAsync(messages, new ChatOptions { Temperature = -1 }));
     }
 
     [Fact]
     public async Task AHistoryThatExtendsTheLastReusesItsCache()
     {
         using var client = new GroveChatClient(tiny.Model);
-        var messages = new List<AiChatMessage> { new(AiChatRole.User, "Tell me a story") };
+        var messages = new List<ChatMessage> { new(ChatRole.User, "Tell me a story") };
         var first = await client.GetResponseAsync(messages, Greedy());
         Assert.Equal(0, first.Usage!.CachedInputTokenCount);
 
         messages.AddRange(first.Messages);
-        messages.Add(new AiChatMessage(AiChatRole.User, "And then?"));
+        messages.Add(new ChatMessage(ChatRole.User, "And then?"));
         var second = await client.GetResponseAsync(messages, Greedy());
         Assert.True(second.Usage!.CachedInputTokenCount >= first.Usage.InputTokenCount,
             $"reused {second.Usage.CachedInputTokenCount} of the first prompt's {first.Usage.InputTokenCount} tokens");
 
-        var (expected, _) = Reference([new(GroveChatRole.User, "Tell me a story"), new(GroveChatRole.Assistant, first.Text),
-            new(GroveChatRole.User, "And then?")]);
+        var (expected, _) = Reference([new(AuthorRole.User, "Tell me a story"), new(AuthorRole.Assistant, first.Text),
+            new(AuthorRole.User, "And then?")]);
         Assert.Equal(expected, second.Text);
     }
 
@@ -110,7 +105,7 @@ public sealed class GroveChatClientTests(TinyLanguageModelFixture tiny) : IClass
         int seen = 0;
         await Assert.ThrowsAnyAsync<OperationCanceledException>(async () =>
         {
-            await foreach (var _ in client.GetStreamingResponseAsync([new(AiChatRole.User, "Go on forever")], Greedy(400), cancel.Token))
+            await foreach (var _ in client.GetStreamingResponseAsync([new(ChatRole.User, "Go on forever")], Greedy(400), cancel.Token))
                 if (++seen == 2) cancel.Cancel();
         });
         Assert.Equal(2, seen);
@@ -129,8 +124,8 @@ public sealed class GroveChatClientTests(TinyLanguageModelFixture tiny) : IClass
             .UseLogging(loggerFactory)
             .Build();
 
-        AiChatMessage[] messages = [new(AiChatRole.User, "What is a grove?")];
-        var (expected, _) = Reference([new(GroveChatRole.User, "What is a grove?")]);
+        ChatMessage[] messages = [new(ChatRole.User, "What is a grove?")];
+        var (expected, _) = Reference([new(AuthorRole.User, "What is a grove?")]);
         var first = await pipeline.GetResponseAsync(messages, Greedy());
         var second = await pipeline.GetResponseAsync(messages, Greedy());
         Assert.Equal(expected, first.Text);
@@ -138,9 +133,9 @@ public sealed class GroveChatClientTests(TinyLanguageModelFixture tiny) : IClass
         Assert.Equal(1, counting.Calls); // the second came from the cache
 
         var streamed = new System.Text.StringBuilder();
-        await foreach (var update in pipeline.GetStreamingResponseAsync([new(AiChatRole.User, "Another question")], Greedy()))
+        await foreach (var update in pipeline.GetStreamingResponseAsync([new(ChatRole.User, "Another question")], Greedy()))
             streamed.Append(update.Text);
-        Assert.Equal(Reference([new(GroveChatRole.User, "Another question")]).Text, streamed.ToString());
+        Assert.Equal(Reference([new(AuthorRole.User, "Another question")]).Text, streamed.ToString());
         Assert.Equal(2, counting.Calls);
 
         Assert.Contains(logs.Messages, m => m.Contains("GetResponseAsync", StringComparison.Ordinal));
@@ -152,13 +147,13 @@ public sealed class GroveChatClientTests(TinyLanguageModelFixture tiny) : IClass
     {
         public int Calls;
 
-        public override Task<ChatResponse> GetResponseAsync(IEnumerable<AiChatMessage> messages, AiChatOptions? options = null, CancellationToken cancellationToken = default)
+        public override Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
         {
             Interlocked.Increment(ref Calls);
             return base.GetResponseAsync(messages, options, cancellationToken);
         }
 
-        public override IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(IEnumerable<AiChatMessage> messages, AiChatOptions? options = null, CancellationToken cancellationToken = default)
+        public override IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
         {
             Interlocked.Increment(ref Calls);
             return base.GetStreamingResponseAsync(messages, options, cancellationToken);

@@ -12,8 +12,8 @@ public sealed class LanguageModelTests(TinyLanguageModelFixture tiny) : IClassFi
         var model = tiny.Model;
         int[][] prompts =
         [
-            model.EncodeChat([new ChatMessage(ChatRole.User, "Name three rivers.")]),
-            model.EncodeChat([new ChatMessage(ChatRole.User, "Wie spät ist es?")], thinking: false),
+            model.EncodeChat([new ChatTurn(AuthorRole.User, "Name three rivers.")]),
+            model.EncodeChat([new ChatTurn(AuthorRole.User, "Wie spät ist es?")], thinking: false),
         ];
         var sequential = prompts.Select(p => tiny.Generate(p, Greedy).Text).ToArray();
         Assert.NotEqual(sequential[0], sequential[1]);
@@ -30,8 +30,8 @@ public sealed class LanguageModelTests(TinyLanguageModelFixture tiny) : IClassFi
     [Fact]
     public void OpenChatUsesTheModelsTemplateAndDefaults()
     {
-        var chat = tiny.Model.OpenChat(new ChatOptions { SystemPrompt = "Be brief." });
-        using var session = chat.Session;
+        using var chat = tiny.Model.OpenChat(new ChatSessionOptions { SystemPrompt = "Be brief." });
+        var session = chat.Session;
         Assert.Equal(TinyLanguageModelFixture.Session.ContextLength, session.ContextLength);
         Assert.Equal("tiny", tiny.Model.Name);
         Assert.True(tiny.Model.ChatTemplate.IsQwen3);

@@ -38,8 +38,8 @@ public sealed class SessionPoolTests(TinyLanguageModelFixture tiny) : IClassFixt
     public async Task ARequestGetsTheFreeSessionHoldingTheStartOfItsPrompt()
     {
         using var pool = new SessionPool(tiny.Model, 2);
-        int[] a = tiny.Model.EncodeChat([new ChatMessage(ChatRole.User, "first conversation")]);
-        int[] b = tiny.Model.EncodeChat([new ChatMessage(ChatRole.User, "second conversation")]);
+        int[] a = tiny.Model.EncodeChat([new ChatTurn(AuthorRole.User, "first conversation")]);
+        int[] b = tiny.Model.EncodeChat([new ChatTurn(AuthorRole.User, "second conversation")]);
         var options = new GenerationOptions { MaxTokens = 2, Sampler = SamplerOptions.Greedy };
         InferenceSession sessionA, sessionB;
         using (var leaseA = await pool.RentAsync(a))

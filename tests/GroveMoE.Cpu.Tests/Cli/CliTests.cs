@@ -1,5 +1,5 @@
 using GroveMoE.Cpu.Gguf;
-using GroveMoE.Cpu.Model.Synthetic;
+using GroveMoE.Cpu.Conversion.Synthetic;
 using GroveMoE.Cpu.Quantization;
 using GroveMoE.Cpu.Tests.Gguf;
 using GroveMoE.Cpu.Tests.Model;
@@ -123,6 +123,7 @@ public sealed class CliTests : IClassFixture<CliTests.Files>
     [InlineData("logits", "--tokens", "1,64")] // the tiny model's vocabulary is 0..63
     [InlineData("logits", "--tokens", "-3")]
     [InlineData("no-such-command")]
+    [InlineData("serve", "--host", "not a host")]
     public void BadArgumentsAreOneErrorLine(params string[] args)
     {
         var full = args[0] == "logits" ? new[] { "logits", "-m", _files.Valid }.Concat(args[1..]).ToArray() : args;

@@ -1,9 +1,10 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
 using GroveMoE.Cpu.Gguf;
-using GroveMoE.Cpu.Model.Synthetic;
+using GroveMoE.Cpu.Conversion.Synthetic;
 using GroveMoE.Cpu.Quantization;
 using GroveMoE.Cpu.Tests.Model;
+using GroveMoE.Cpu.Conversion.Tokenization;
 using GroveMoE.Cpu.Tokenization;
 
 namespace GroveMoE.Cpu.Tests.Cli;

@@ -17,14 +17,14 @@ public class ChatSessionTests(TinyChatModelFixture fixture) : IClassFixture<Tiny
     {
         var options = new GenerationOptions { MaxTokens = 6, Sampler = SamplerOptions.Greedy };
         using var session = new InferenceSession(fixture.Model, fixture.Tokenizer, new SessionOptions { ContextLength = 512, Threads = 2 });
-        var chat = new ChatSession(session, new ChatOptions { SystemPrompt = "You are terse." });
+        var chat = new ChatSession(session, new ChatSessionOptions { SystemPrompt = "You are terse." });
         string first = await Send(chat, "Hello", options);
         string second = await Send(chat, "And then?", options);
         Assert.True(session.LastStats!.ReusedTokens > 10);
 
         var template = ChatTemplate.ForModel(fixture.Model.File.Metadata);
         var prompt = fixture.Tokenizer.Encode(template.Render("You are terse.",
-            [new(ChatRole.User, "Hello"), new(ChatRole.Assistant, first), new(ChatRole.User, "And then?")]));
+            [new(AuthorRole.User, "Hello"), new(AuthorRole.Assistant, first), new(AuthorRole.User, "And then?")]));
         using var fresh = new InferenceSession(fixture.Model, fixture.Tokenizer, new SessionOptions { ContextLength = 512, Threads = 1 });
         var expected = new System.Text.StringBuilder();
         await foreach (var piece in fresh.GenerateAsync(prompt, options)) expected.Append(piece);
@@ -42,7 +42,7 @@ public class ChatSessionTests(TinyChatModelFixture fixture) : IClassFixture<Tiny
         for (int i = 0; i < 5; i++) await Send(dropping, longMessage, options);
         Assert.True(dropping.DroppedTurns > 0);
 
-        var strict = new ChatSession(session, new ChatOptions { DropOldestTurns = false });
+        var strict = new ChatSession(session, new ChatSessionOptions { DropOldestTurns = false });
         strict.Reset();
         await Assert.ThrowsAsync<ContextFullException>(async () =>
         {

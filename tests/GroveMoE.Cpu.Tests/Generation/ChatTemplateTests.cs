@@ -2,7 +2,7 @@ using System.Runtime.CompilerServices;
 using System.Text.Json;
 using GroveMoE.Cpu.Generation;
 using GroveMoE.Cpu.Gguf;
-using GroveMoE.Cpu.Tokenization;
+using GroveMoE.Cpu.Conversion.Tokenization;
 
 namespace GroveMoE.Cpu.Tests.Generation;
 
@@ -10,7 +10,7 @@ public class ChatTemplateTests
 {
     private static readonly ChatTemplate Template = ChatTemplate.ForModel(new GgufMetadata());
 
-    private static readonly Lazy<(ChatMessage[] Messages, bool Thinking, string Prompt)[]> Reference = new(LoadReference);
+    private static readonly Lazy<(ChatTurn[] Messages, bool Thinking, string Prompt, ChatTool[] Tools)[]> Reference = new(LoadReference);
 
     private static readonly ChatTemplate Qwen3 = ChatTemplate.Detect(
         JsonDocument.Parse(BuiltInTokenizer.Qwen3TokenizerConfigJson).RootElement.GetProperty("chat_template").GetString());
@@ -27,18 +27,18 @@ public class ChatTemplateTests
     [MemberData(nameof(ReferenceIndices))]
     public void RendersLikeQwen3sJinjaTemplate(int index)
     {
-        var (messages, thinking, prompt) = Reference.Value[index];
-        Assert.Equal(prompt, Qwen3.Render(null, messages, thinking));
+        var (messages, thinking, prompt, tools) = Reference.Value[index];
+        Assert.Equal(prompt, Qwen3.Render(null, messages, thinking, tools));
     }
 
     [Fact]
     public void RendersQwen3ChatMlWithSystemHistoryAndGenerationPrompt()
     {
-        var messages = new List<ChatMessage>
+        var messages = new List<ChatTurn>
         {
-            new(ChatRole.User, "Hi"),
-            new(ChatRole.Assistant, "<think>\nthe user greets\n</think>\n\nHello!"),
-            new(ChatRole.User, "Sum 2+2"),
+            new(AuthorRole.User, "Hi"),
+            new(AuthorRole.Assistant, "<think>\nthe user greets\n</think>\n\nHello!"),
+            new(AuthorRole.User, "Sum 2+2"),
         };
         string expected = "<|im_start|>system\nBe brief.<|im_end|>\n" +
             "<|im_start|>user\nHi<|im_end|>\n" +
@@ -57,7 +57,7 @@ public class ChatTemplateTests
     [InlineData(false, "/no_think then /think", false)]
     public void ThinkingOffAddsTheEmptyThinkBlock(bool thinking, string message, bool emptyBlock)
     {
-        string prompt = Template.Render(null, [new ChatMessage(ChatRole.User, message)], thinking);
+        string prompt = Template.Render(null, [new ChatTurn(AuthorRole.User, message)], thinking);
         Assert.Equal(emptyBlock, prompt.EndsWith("<|im_start|>assistant\n<think>\n\n</think>\n\n", StringComparison.Ordinal));
         Assert.StartsWith($"<|im_start|>user\n{message}<|im_end|>\n<|im_start|>assistant\n", prompt);
     }
@@ -65,7 +65,7 @@ public class ChatTemplateTests
     [Fact]
     public void OnlyTheLastUserMessagesSwitchCounts()
     {
-        ChatMessage[] messages = [new(ChatRole.User, "earlier /no_think"), new(ChatRole.Assistant, "ok"), new(ChatRole.User, "plain")];
+        ChatTurn[] messages = [new(AuthorRole.User, "earlier /no_think"), new(AuthorRole.Assistant, "ok"), new(AuthorRole.User, "plain")];
         Assert.True(ChatTemplate.ResolveThinking(messages, true));
         Assert.False(ChatTemplate.ResolveThinking(messages, false));
     }
@@ -92,21 +92,37 @@ public class ChatTemplateTests
         Assert.Equal("no think block", ChatTemplate.WithoutThinking("no think block"));
     }
 
-    private static (ChatMessage[], bool, string)[] LoadReference()
+    private static (ChatTurn[], bool, string, ChatTool[])[] LoadReference()
     {
         using var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(SourceDirectory(), "qwen3-chat-prompts.json")));
         return json.RootElement.GetProperty("cases").EnumerateArray().Select(c => (
-            c.GetProperty("messages").EnumerateArray().Select(m => new ChatMessage(
-                m.GetProperty("role").GetString() switch
-                {
-                    "system" => ChatRole.System,
-                    "user" => ChatRole.User,
-                    _ => ChatRole.Assistant,
-                },
-                m.GetProperty("content").GetString()!)).ToArray(),
+            c.GetProperty("messages").EnumerateArray().Select(Turn).ToArray(),
             c.GetProperty("enable_thinking").GetBoolean(),
-            c.GetProperty("prompt").GetString()!)).ToArray();
+            c.GetProperty("prompt").GetString()!,
+            c.TryGetProperty("tools", out var tools)
+                ? tools.EnumerateArray().Select(t => t.GetProperty("function")).Select(f => new ChatTool(
+                    f.GetProperty("name").GetString()!,
+                    f.TryGetProperty("description", out var d) ? d.GetString() : null,
+                    f.GetProperty("parameters").Clone())).ToArray()
+                : [])).ToArray();
     }
+
+    private static ChatTurn Turn(JsonElement m) => new(
+        m.GetProperty("role").GetString() switch
+        {
+            "system" => AuthorRole.System,
+            "user" => AuthorRole.User,
+            "tool" => AuthorRole.Tool,
+            _ => AuthorRole.Assistant,
+        },
+        m.GetProperty("content").GetString()!)
+    {
+        ToolCalls = m.TryGetProperty("tool_calls", out var calls)
+            ? calls.EnumerateArray().Select(c => new ToolCall(c.GetProperty("function").GetProperty("name").GetString()!,
+                c.GetProperty("function").GetProperty("arguments").GetString()!) { Id = c.GetProperty("id").GetString() }).ToArray()
+            : [],
+        Reasoning = m.TryGetProperty("reasoning_content", out var r) ? r.GetString() : null,
+    };
 
     private static string SourceDirectory([CallerFilePath] string path = "") => Path.GetDirectoryName(path)!;
 }

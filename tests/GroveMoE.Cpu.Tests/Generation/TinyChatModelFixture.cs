@@ -1,7 +1,8 @@
 using GroveMoE.Cpu.Model;
-using GroveMoE.Cpu.Model.Synthetic;
+using GroveMoE.Cpu.Conversion.Synthetic;
 using GroveMoE.Cpu.Quantization;
 using GroveMoE.Cpu.Tokenization;
+using GroveMoE.Cpu.Conversion.Tokenization;
 
 namespace GroveMoE.Cpu.Tests.Generation;
 

@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using GroveMoE.Cpu.Gguf;
 using GroveMoE.Cpu.Quantization;
 using GroveMoE.Cpu.Tests.Model;
+using GroveMoE.Cpu.Conversion.Gguf;
 
 namespace GroveMoE.Cpu.Tests.Gguf;
 

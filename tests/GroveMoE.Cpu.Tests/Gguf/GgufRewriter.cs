@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Text;
+using GroveMoE.Cpu.Conversion.Gguf;
 using GroveMoE.Cpu.Gguf;
 using GroveMoE.Cpu.Quantization;
 

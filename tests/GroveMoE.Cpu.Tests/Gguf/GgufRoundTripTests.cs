@@ -1,6 +1,7 @@
 using GroveMoE.Cpu.Gguf;
 using GroveMoE.Cpu.Quantization;
 using GroveMoE.Cpu.Tests.Model;
+using GroveMoE.Cpu.Conversion.Gguf;
 
 namespace GroveMoE.Cpu.Tests.Gguf;
 

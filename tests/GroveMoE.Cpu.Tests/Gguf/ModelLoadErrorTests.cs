@@ -1,6 +1,6 @@
 using GroveMoE.Cpu.Gguf;
 using GroveMoE.Cpu.Model;
-using GroveMoE.Cpu.Model.Synthetic;
+using GroveMoE.Cpu.Conversion.Synthetic;
 using GroveMoE.Cpu.Quantization;
 using GroveMoE.Cpu.Tests.Model;
 

@@ -1,4 +1,3 @@
-using GroveMoE.Cpu.Model;
 using GroveMoE.Cpu.Quantization;
 using GroveMoE.Cpu.Tests.Model;
 

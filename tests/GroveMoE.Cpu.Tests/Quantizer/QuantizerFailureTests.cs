@@ -1,10 +1,11 @@
 using System.Text;
 using GroveMoE.Cpu.Gguf;
 using GroveMoE.Cpu.Quantization;
-using GroveMoE.Cpu.SafeTensors;
+using GroveMoE.Cpu.Conversion.SafeTensors;
 using GroveMoE.Quantizer;
 using GroveMoE.Quantizer.Conversion;
 using GroveMoE.Quantizer.Output;
+using GroveMoE.Cpu.Conversion.Gguf;
 
 namespace GroveMoE.Cpu.Tests.Quantizer;
 

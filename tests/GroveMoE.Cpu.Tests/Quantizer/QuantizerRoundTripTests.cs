@@ -1,8 +1,8 @@
 using GroveMoE.Cpu.Gguf;
 using GroveMoE.Cpu.Model;
-using GroveMoE.Cpu.Model.Synthetic;
+using GroveMoE.Cpu.Conversion.Synthetic;
 using GroveMoE.Cpu.Quantization;
-using GroveMoE.Cpu.SafeTensors;
+using GroveMoE.Cpu.Conversion.SafeTensors;
 using GroveMoE.Quantizer;
 
 namespace GroveMoE.Cpu.Tests.Quantizer;

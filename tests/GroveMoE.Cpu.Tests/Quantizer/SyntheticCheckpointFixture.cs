@@ -1,7 +1,7 @@
-using GroveMoE.Cpu.Model.Synthetic;
+using GroveMoE.Cpu.Conversion.Synthetic;
 using GroveMoE.Cpu.Quantization;
-using GroveMoE.Cpu.Tokenization;
 using GroveMoE.Quantizer;
+using GroveMoE.Cpu.Conversion.Tokenization;
 
 namespace GroveMoE.Cpu.Tests.Quantizer;
 

@@ -1,5 +1,5 @@
 using System.Text;
-using GroveMoE.Cpu.SafeTensors;
+using GroveMoE.Cpu.Conversion.SafeTensors;
 using GroveMoE.Cpu.Tests.Model;
 
 namespace GroveMoE.Cpu.Tests.Reliability;

@@ -3,8 +3,6 @@ using System.Net;
 using System.Text;
 using System.Text.Json;
 using GroveMoE.Cli.Serving;
-using GroveMessage = GroveMoE.Cpu.Generation.ChatMessage;
-using GroveRole = GroveMoE.Cpu.Generation.ChatRole;
 using ChatCompletion = OpenAI.Chat.ChatCompletion;
 using ChatFinishReason = OpenAI.Chat.ChatFinishReason;
 using GroveMoE.Cpu.Generation;
@@ -37,7 +35,7 @@ public sealed class OpenAiServerTests(TinyLanguageModelFixture tiny) : IClassFix
     }
 
     private string Reference(string user, int maxTokens) =>
-        tiny.Generate(tiny.Model.EncodeChat([new GroveMessage(GroveRole.User, user)]),
+        tiny.Generate(tiny.Model.EncodeChat([new ChatTurn(AuthorRole.User, user)]),
             new GenerationOptions { MaxTokens = maxTokens, Sampler = SamplerOptions.Greedy }).Text;
 
     [Fact]
@@ -52,7 +50,7 @@ public sealed class OpenAiServerTests(TinyLanguageModelFixture tiny) : IClassFix
         Assert.Equal(expected, completion.Content[0].Text);
         Assert.Equal(ChatFinishReason.Length, completion.FinishReason);
         Assert.Equal(10, completion.Usage.OutputTokenCount);
-        Assert.Equal(tiny.Model.EncodeChat([new GroveMessage(GroveRole.User, "Hello, grove")]).Length,
+        Assert.Equal(tiny.Model.EncodeChat([new ChatTurn(AuthorRole.User, "Hello, grove")]).Length,
             completion.Usage.InputTokenCount);
 
         var text = new StringBuilder();

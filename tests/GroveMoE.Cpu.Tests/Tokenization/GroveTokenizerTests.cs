@@ -2,6 +2,7 @@ using System.Text;
 using GroveMoE.Cpu.Gguf;
 using GroveMoE.Cpu.Model;
 using GroveMoE.Cpu.Tokenization;
+using GroveMoE.Cpu.Conversion.Tokenization;
 
 namespace GroveMoE.Cpu.Tests.Tokenization;
 

@@ -2,6 +2,8 @@ using System.Text.Json;
 using GroveMoE.Cpu.Gguf;
 using GroveMoE.Cpu.Model;
 using GroveMoE.Cpu.Tokenization;
+using GroveMoE.Cpu.Conversion.HuggingFace;
+using GroveMoE.Cpu.Conversion.Tokenization;
 
 namespace GroveMoE.Cpu.Tests.Tokenization;
 

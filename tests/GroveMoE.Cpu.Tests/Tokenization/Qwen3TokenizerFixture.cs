@@ -2,6 +2,8 @@ using System.Runtime.CompilerServices;
 using System.Text.Json;
 using GroveMoE.Cpu.Gguf;
 using GroveMoE.Cpu.Tokenization;
+using GroveMoE.Cpu.Conversion.Gguf;
+using GroveMoE.Cpu.Conversion.Tokenization;
 
 namespace GroveMoE.Cpu.Tests.Tokenization;
 
