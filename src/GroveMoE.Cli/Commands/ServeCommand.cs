@@ -17,8 +17,8 @@ internal static class ServeCommand
         var host = new Option<string>("--host") { Description = "address to listen on; anything but loopback exposes the model to the network", DefaultValueFactory = _ => "127.0.0.1" };
         var port = new Option<int>("--port") { Description = "TCP port", DefaultValueFactory = _ => 8080 };
         var apiKey = new Option<string?>("--api-key") { Description = "require Authorization: Bearer <key> on every request" };
-        var parallel = new Option<int>("--parallel", "-np") { Description = "requests generated at once (one session each); more wait in line", DefaultValueFactory = _ => 1 };
-        var threads = new Option<int?>("--threads", "-t") { Description = "worker threads per session (default: cores / parallel)" };
+        var parallel = new Option<int>("--parallel", "-np") { Description = "requests generated at once, batched (one KV cache each); more wait in line", DefaultValueFactory = _ => 1 };
+        var threads = new Option<int?>("--threads", "-t") { Description = "worker threads, shared by the batched requests (default: cores)" };
         var context = ModelOptions.Context();
         var maxTokens = new Option<int>("--n-predict", "-n") { Description = "default most tokens per answer", DefaultValueFactory = _ => 1024 };
         var noThink = ChatCommand.NoThinkOption();
@@ -43,7 +43,7 @@ internal static class ServeCommand
         {
             int n = parse.GetValue(parallel);
             if (n < 1) throw new UserInputException("--parallel must be at least 1");
-            int t = parse.GetValue(threads) ?? Math.Max(1, Environment.ProcessorCount / n);
+            int t = parse.GetValue(threads) ?? Environment.ProcessorCount;
             if (t < 1) throw new UserInputException("--threads must be at least 1");
             int c = parse.GetValue(context);
             if (c < 16) throw new UserInputException("--ctx must be at least 16");
@@ -85,7 +85,7 @@ internal static class ServeCommand
             {
                 await server.Ready;
                 StandardError.Console.MarkupLineInterpolated(
-                    $"[bold]{loaded!.Name}[/] on [link]{server.Address}v1[/] · {n} session(s) × {t} threads · context {c} · Ctrl-C stops");
+                    $"[bold]{loaded!.Name}[/] on [link]{server.Address}v1[/] · {n} sequence(s) batched on {t} threads · context {c} · Ctrl-C stops");
                 using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancel, server.Stopping);
                 await Task.Delay(Timeout.Infinite, stop.Token);
             }
