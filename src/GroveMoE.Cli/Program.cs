@@ -20,4 +20,4 @@ var root = new RootCommand("grove: run GroveMoE language models on the CPU")
     HubCommands.Remove(),
     ShowCommand.Create(),
 };
-return CommandLineApp.Run(root, args);
+return await CommandLineApp.RunAsync(root, args);

@@ -18,9 +18,9 @@ internal static class BenchCommand
     {
         var model = new ModelSource();
         var threads = ModelOptions.Threads();
-        var prompt = new Option<int>("--prompt", "-p") { Description = "prompt tokens (pp test; 0 skips it)", DefaultValueFactory = _ => 64 };
-        var generate = new Option<int>("--generate", "-n") { Description = "generated tokens (tg test; 0 skips it)", DefaultValueFactory = _ => 32 };
-        var repetitions = new Option<int>("--repetitions", "-r") { Description = "repetitions of each test", DefaultValueFactory = _ => 3 };
+        var prompt = new Option<int>("--prompt", "-p") { Description = "prompt tokens (pp test; 0 skips it)", DefaultValueFactory = _ => 64 }.InRange(0, 1 << 20);
+        var generate = new Option<int>("--generate", "-n") { Description = "generated tokens (tg test; 0 skips it)", DefaultValueFactory = _ => 32 }.InRange(0, 1 << 20);
+        var repetitions = new Option<int>("--repetitions", "-r") { Description = "repetitions of each test", DefaultValueFactory = _ => 3 }.InRange(1, 10_000);
         var json = new Option<bool>("--json") { Description = "print one JSON object with pp_tps and tg_tps" };
         var gpuLayers = ModelOptions.GpuLayers();
         var gpuExperts = ModelOptions.GpuExperts();
@@ -31,12 +31,12 @@ internal static class BenchCommand
         model.AddTo(command);
         command.SetAction(parse => Run(new FileInfo(model.ResolveOrDemo(parse)), parse.GetValue(threads), parse.GetValue(prompt),
             parse.GetValue(generate), parse.GetValue(repetitions), parse.GetValue(json), parse.GetValue(gpuLayers),
-            parse.GetRequiredValue(gpuExperts)));
+            parse.GetValue(gpuExperts)));
         return command;
     }
 
     private static int Run(FileInfo modelFile, int threads, int promptTokens, int generateTokens, int repetitions, bool json,
-        int gpuLayers, string gpuExperts)
+        int gpuLayers, GpuExpertsMode gpuExperts)
     {
         if (promptTokens < 0 || generateTokens < 0 || promptTokens + generateTokens == 0)
             throw new UserInputException("--prompt and --generate must be >= 0 and not both 0");

@@ -24,11 +24,11 @@ internal static class LogitsCommand
         model.AddTo(command);
         command.SetAction(parse => Run(
             new FileInfo(model.ResolveOrDemo(parse)), parse.GetValue(threads), parse.GetRequiredValue(tokens), parse.GetValue(output),
-            parse.GetValue(gpuLayers), parse.GetRequiredValue(gpuExperts)));
+            parse.GetValue(gpuLayers), parse.GetValue(gpuExperts)));
         return command;
     }
 
-    private static int Run(FileInfo modelFile, int threads, string tokenList, FileInfo? output, int gpuLayers, string gpuExperts)
+    private static int Run(FileInfo modelFile, int threads, string tokenList, FileInfo? output, int gpuLayers, GpuExpertsMode gpuExperts)
     {
         int[] tokens = ParseTokens(tokenList);
         using var model = GroveModel.Load(modelFile.FullName);

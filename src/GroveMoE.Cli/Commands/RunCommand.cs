@@ -1,3 +1,4 @@
+using GroveMoE.Cpu.CommandLine;
 using System.CommandLine;
 using GroveMoE.Cli.Output;
 using GroveMoE.Cpu.Generation;
@@ -13,15 +14,16 @@ internal static class RunCommand
         var model = new ModelSource();
         var sessionOptions = new ModelOptions.SessionGroup();
         var prompt = new Option<string>("--prompt", "-p") { Description = "the prompt", Required = true };
-        var maxTokens = new Option<int>("--n-predict", "-n") { Description = "most tokens to generate", DefaultValueFactory = _ => 256 };
+        var maxTokens = ModelOptions.TokenLimit("most tokens to generate", 256);
         var system = ChatCommand.SystemOption();
         var noThink = ChatCommand.NoThinkOption();
         var raw = new Option<bool>("--raw") { Description = "send the prompt as is, without the chat template" };
         var verbose = new Option<bool>("--verbose", "-v") { Description = "print speed and expert statistics to stderr" };
-        var jsonSchema = new Option<FileInfo>("--json-schema") { Description = "answer with JSON valid under the JSON Schema in this file" };
+        var jsonSchema = new Option<FileInfo>("--json-schema") { Description = "answer with JSON valid under the JSON Schema in this file" }.ExistingFile();
         var json = new Option<bool>("--json") { Description = "answer with a JSON object" };
         var sampling = new SamplingOptions();
         var command = new Command("run", "Answer one prompt and exit") { prompt, maxTokens, system, noThink, raw, verbose, jsonSchema, json };
+        model.AddTo(command);
         sessionOptions.AddTo(command);
         sampling.AddTo(command);
         command.SetAction(async (parse, cancel) =>

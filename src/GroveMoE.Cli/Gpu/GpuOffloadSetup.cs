@@ -14,16 +14,16 @@ internal static class GpuOffloadSetup
 {
     public const int BatchSize = 64;
 
-    public static ILayerOffload? Create(GroveModel model, int gpuLayers, string gpuExperts, int contextLength) =>
+    public static ILayerOffload? Create(GroveModel model, int gpuLayers, Commands.GpuExpertsMode gpuExperts, int contextLength) =>
         gpuLayers == 0 ? null : CreateOnDevice(model, gpuLayers, gpuExperts, contextLength);
 
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static ILayerOffload? CreateOnDevice(GroveModel model, int gpuLayers, string gpuExperts, int contextLength)
+    private static ILayerOffload? CreateOnDevice(GroveModel model, int gpuLayers, Commands.GpuExpertsMode gpuExperts, int contextLength)
     {
         var placement = gpuExperts switch
         {
-            "none" => GpuExpertPlacement.None,
-            "hot" => GpuExpertPlacement.Hot,
+            Commands.GpuExpertsMode.None => GpuExpertPlacement.None,
+            Commands.GpuExpertsMode.Hot => GpuExpertPlacement.Hot,
             _ => GpuExpertPlacement.All,
         };
         // ILGPU's CPU emulation only when asked for explicitly: it checks the kernels (and a trimmed publish) without a GPU.
