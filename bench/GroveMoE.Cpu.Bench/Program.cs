@@ -1,3 +1,5 @@
 using BenchmarkDotNet.Running;
+using GroveMoE.Cpu.Bench;
 
-BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+if (args.Length > 0 && args[0] == "probe") KernelProbe.Run(args);
+else BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);

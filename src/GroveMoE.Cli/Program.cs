@@ -2,6 +2,7 @@ using System.CommandLine;
 using GroveMoE.Cli.Commands;
 using GroveMoE.Cli.Hub;
 using GroveMoE.Cli.Output;
+using GroveMoE.Cli.Serving;
 using GroveMoE.Cpu.CommandLine;
 
 PipeWidth.Apply(Spectre.Console.AnsiConsole.Console, Console.IsOutputRedirected);
@@ -20,4 +21,4 @@ var root = new RootCommand("grove: run GroveMoE language models on the CPU")
     HubCommands.Remove(),
     ShowCommand.Create(),
 };
-return await CommandLineApp.RunAsync(root, args);
+return await CommandLineApp.RunAsync(root, args, e => e is ServeOptionsException ? e.Message : null);

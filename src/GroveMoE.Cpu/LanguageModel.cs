@@ -54,13 +54,38 @@ public sealed class LanguageModel : IDisposable
     /// <see cref="FileNotFoundException"/>, <see cref="Gguf.GgufFormatException"/> or
     /// <see cref="ModelFormatException"/> for files it cannot use.
     /// </summary>
-    public static LanguageModel Load(string path, LoadOptions? options = null)
+    /// <param name="path">The GGUF file (the first part of a split model).</param>
+    /// <param name="options">The name and the sessions' defaults.</param>
+    public static LanguageModel Load(string path, LoadOptions? options = null) => LoadCore(path, options, null, CancellationToken.None);
+
+    /// <summary>
+    /// <see cref="Load(string, LoadOptions?)"/> off the caller's thread: mapping and checking the file, then building the
+    /// tokenizer (about a second for Qwen3's 151k tokens). <paramref name="progress"/> receives the fraction done, 0 to 1.
+    /// </summary>
+    /// <param name="path">The GGUF file (the first part of a split model).</param>
+    /// <param name="options">The name and the sessions' defaults.</param>
+    /// <param name="progress">Receives 0 when loading starts, 0.5 once the weights are mapped and 1 when done.</param>
+    /// <param name="cancellationToken">Stops the load between its steps; nothing stays mapped.</param>
+    public static Task<LanguageModel> LoadAsync(string path, LoadOptions? options = null, IProgress<float>? progress = null,
+        CancellationToken cancellationToken = default)
     {
+        ArgumentNullException.ThrowIfNull(path);
+        return Task.Run(() => LoadCore(path, options, progress, cancellationToken), cancellationToken);
+    }
+
+    private static LanguageModel LoadCore(string path, LoadOptions? options, IProgress<float>? progress, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(path);
         options ??= new LoadOptions();
+        progress?.Report(0f);
         var model = GroveModel.Load(path);
         try
         {
+            cancellationToken.ThrowIfCancellationRequested();
+            progress?.Report(0.5f);
             var tokenizer = GroveTokenizer.FromMetadata(model.File.Metadata);
+            cancellationToken.ThrowIfCancellationRequested();
+            progress?.Report(1f);
             string name = options.Name
                 ?? model.File.Metadata.GetStringOrNull("general.name")
                 ?? Path.GetFileNameWithoutExtension(path);
@@ -91,9 +116,11 @@ public sealed class LanguageModel : IDisposable
     public InferenceSession OpenSession(SessionOptions? options = null) =>
         new(Model, Tokenizer, options ?? Options.Session);
 
-    /// <summary>Opens a multi-turn chat on a new session; dispose the chat's <see cref="ChatSession.Session"/> when done.</summary>
+    /// <summary>Opens a multi-turn chat on a session of its own, which disposing the chat disposes.</summary>
+    /// <param name="chat">System prompt, thinking mode, what to do when the context fills.</param>
+    /// <param name="session">Its context length, threads and batch size; default: <see cref="LoadOptions.Session"/>.</param>
     public ChatSession OpenChat(ChatSessionOptions? chat = null, SessionOptions? session = null) =>
-        new(OpenSession(session), chat);
+        new(OpenSession(session), chat, ownsSession: true);
 
     /// <summary>The tokens of the prompt that asks for the assistant's next message in <paramref name="messages"/>.</summary>
     public int[] EncodeChat(IReadOnlyList<ChatTurn> messages, bool thinking = true) =>

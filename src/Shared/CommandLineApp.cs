@@ -11,9 +11,12 @@ namespace GroveMoE.Cpu.CommandLine;
 /// </summary>
 internal static class CommandLineApp
 {
-    public static int Run(RootCommand root, string[] args) => RunAsync(root, args).GetAwaiter().GetResult();
+    /// <param name="describeOwn">The tool's own user-facing failures (exceptions of a layer only it has), or null for a bug.</param>
+    public static int Run(RootCommand root, string[] args, Func<Exception, string?>? describeOwn = null) =>
+        RunAsync(root, args, describeOwn).GetAwaiter().GetResult();
 
-    public static async Task<int> RunAsync(RootCommand root, string[] args)
+    /// <inheritdoc cref="Run"/>
+    public static async Task<int> RunAsync(RootCommand root, string[] args, Func<Exception, string?>? describeOwn = null)
     {
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)
@@ -31,9 +34,10 @@ internal static class CommandLineApp
         }
         catch (Exception e)
         {
-            Console.Error.WriteLine($"error: {Describe(e) ?? BugReport(e)}");
+            string? message = Describe(e) ?? describeOwn?.Invoke(e is AggregateException { InnerExceptions.Count: 1 } a ? a.InnerException! : e);
+            Console.Error.WriteLine($"error: {message ?? BugReport(e)}");
             if (Environment.GetEnvironmentVariable("GROVE_TRACE") == "1") Console.Error.WriteLine(e);
-            return Describe(e) is null ? BugExitCode : 1;
+            return message is null ? BugExitCode : 1;
         }
     }
 

@@ -38,7 +38,7 @@ public static class QuantizeCommand
             var outputFile = parse.GetValue(output);
             if (inputPath is null || outputFile is null)
                 throw new UserInputException("--input and --output are required (or use the synth command)");
-            return Run(inputPath, outputFile.FullName, QuantizationRecipe.Parse(parse.GetRequiredValue(type)),
+            return Run(inputPath, outputFile.FullName, Recipe(parse.GetRequiredValue(type)),
                 CheckThreads(parse.GetValue(threads)), parse.GetValue(force));
         });
     }
@@ -49,6 +49,10 @@ public static class QuantizeCommand
         Description = TypeHelp,
         DefaultValueFactory = _ => "mixed",
     };
+
+    /// <summary>The recipe <c>--type</c> names.</summary>
+    public static QuantizationRecipe Recipe(string type) => QuantizationRecipe.TryParse(type, out var recipe) ? recipe
+        : throw new UserInputException($"--type '{type}' is not one of {QuantizationRecipe.Choices}");
 
     public static Option<int> ThreadsOption() => new Option<int>("--threads", "-t")
     {

@@ -31,7 +31,7 @@ public static class SynthCommand
         {
             preset, type, output, hfDir, seed, shardMb, force,
         };
-        command.SetAction(parse => Run(parse.GetRequiredValue(preset), QuantizationRecipe.Parse(parse.GetRequiredValue(type)),
+        command.SetAction(parse => Run(parse.GetRequiredValue(preset), QuantizeCommand.Recipe(parse.GetRequiredValue(type)),
             parse.GetValue(output)?.FullName, parse.GetValue(hfDir)?.FullName, parse.GetValue(seed), parse.GetValue(shardMb), parse.GetValue(force)));
         return command;
     }

@@ -1,4 +1,4 @@
-using GroveMoE.Cpu.CommandLine;
+using System.Diagnostics.CodeAnalysis;
 using GroveMoE.Cpu.Conversion.Synthetic;
 using GroveMoE.Cpu.Model;
 using GroveMoE.Cpu.Quantization;
@@ -16,7 +16,18 @@ public sealed record QuantizationRecipe(string Name, GgmlType Weights, GgmlType 
 {
     public const string Choices = "q4_0, q8_0, f16, bf16, f32, mixed, q4_k_m, q4_k_s, q5_k_m, q5_k_s, q6_k, q3_k_m, q2_k, iq4_xs";
 
-    public static QuantizationRecipe Parse(string name) => name.ToLowerInvariant() switch
+    /// <summary>The recipe called <paramref name="name"/> (one of <see cref="Choices"/>, any case).</summary>
+    public static QuantizationRecipe Parse(string name) => TryParse(name, out var recipe) ? recipe
+        : throw new ArgumentException($"'{name}' is not one of {Choices}", nameof(name));
+
+    /// <summary>The recipe called <paramref name="name"/>, if it is one of <see cref="Choices"/> (any case).</summary>
+    public static bool TryParse(string name, [NotNullWhen(true)] out QuantizationRecipe? recipe)
+    {
+        recipe = Find(name);
+        return recipe is not null;
+    }
+
+    private static QuantizationRecipe? Find(string name) => name.ToLowerInvariant() switch
     {
         "q4_0" => Uniform(name, GgmlType.Q4_0),
         "q8_0" => Uniform(name, GgmlType.Q8_0),
@@ -32,7 +43,7 @@ public sealed record QuantizationRecipe(string Name, GgmlType Weights, GgmlType 
         "q3_k_m" => KQuant(KQuantKind.Q3_K_M),
         "q2_k" => KQuant(KQuantKind.Q2_K),
         "iq4_xs" => KQuant(KQuantKind.IQ4_XS),
-        _ => throw new UserInputException($"--type '{name}' is not one of {Choices}"),
+        _ => null,
     };
 
     private static QuantizationRecipe Uniform(string name, GgmlType type) => new(name.ToLowerInvariant(), type, type);

@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Text.Json;
 using GroveMoE.Cli.Output;
 using GroveMoE.Cpu.CommandLine;
+using GroveMoE.Cpu.Generation;
 using GroveMoE.Cpu.Model;
 using Spectre.Console;
 
@@ -24,19 +25,20 @@ internal static class BenchCommand
         var json = new Option<bool>("--json") { Description = "print one JSON object with pp_tps and tg_tps" };
         var gpuLayers = ModelOptions.GpuLayers();
         var gpuExperts = ModelOptions.GpuExperts();
+        var noRepack = ModelOptions.NoRepack();
         var command = new Command("bench", "Measure prompt processing and generation speed (tokens/s, mean ± sd)")
         {
-            threads, prompt, generate, repetitions, json, gpuLayers, gpuExperts,
+            threads, prompt, generate, repetitions, json, gpuLayers, gpuExperts, noRepack,
         };
         model.AddTo(command);
         command.SetAction(parse => Run(new FileInfo(model.ResolveOrDemo(parse)), parse.GetValue(threads), parse.GetValue(prompt),
             parse.GetValue(generate), parse.GetValue(repetitions), parse.GetValue(json), parse.GetValue(gpuLayers),
-            parse.GetValue(gpuExperts)));
+            parse.GetValue(gpuExperts), parse.GetValue(noRepack)));
         return command;
     }
 
     private static int Run(FileInfo modelFile, int threads, int promptTokens, int generateTokens, int repetitions, bool json,
-        int gpuLayers, GpuExpertsMode gpuExperts)
+        int gpuLayers, GpuExpertsMode gpuExperts, bool noRepack)
     {
         if (promptTokens < 0 || generateTokens < 0 || promptTokens + generateTokens == 0)
             throw new UserInputException("--prompt and --generate must be >= 0 and not both 0");
@@ -44,14 +46,13 @@ internal static class BenchCommand
         if (threads < 1) throw new UserInputException("--threads must be at least 1");
 
         var loadClock = Stopwatch.StartNew();
-        using var model = GroveModel.Load(modelFile.FullName);
+        using var model = GroveModel.Load(modelFile.FullName, repack: !noRepack);
         double loadSeconds = loadClock.Elapsed.TotalSeconds;
-        int batch = Math.Clamp(promptTokens, 1, gpuLayers > 0 ? Gpu.GpuOffloadSetup.BatchSize : 512);
+        // The whole prompt in one batch on the CPU; with offload, the batch a session would use, which sizes the device buffers.
+        int batch = Math.Clamp(promptTokens, 1, gpuLayers > 0 ? new SessionOptions().BatchSize : 512);
         int context = promptTokens + generateTokens + 1;
-        using var forward = new GroveForward(model, context, threads, batch)
-        {
-            Offload = Gpu.GpuOffloadSetup.Create(model, gpuLayers, gpuExperts, context),
-        };
+        using var offload = Gpu.GpuOffloadSetup.Create(model, gpuLayers, gpuExperts, context, batch);
+        using var forward = new GroveForward(model, context, threads, batch) { Offload = offload };
         var random = new Random(42);
         var tokens = Enumerable.Range(0, Math.Max(promptTokens, generateTokens)).Select(_ => random.Next(model.Config.Vocab)).ToArray();
         var logits = new float[model.Config.Vocab];

@@ -19,7 +19,7 @@ internal static class InfoCommand
 
     private static int Run(FileInfo modelFile)
     {
-        using var model = GroveModel.Load(modelFile.FullName);
+        using var model = GroveModel.Load(modelFile.FullName, repack: false);
         var c = model.Config;
         var m = model.File.Metadata;
 

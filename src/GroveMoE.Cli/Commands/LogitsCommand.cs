@@ -2,6 +2,7 @@ using System.CommandLine;
 using GroveMoE.Cli.Gpu;
 using GroveMoE.Cli.Output;
 using GroveMoE.Cpu.CommandLine;
+using GroveMoE.Cpu.Generation;
 using GroveMoE.Cpu.Model;
 
 namespace GroveMoE.Cli.Commands;
@@ -17,29 +18,30 @@ internal static class LogitsCommand
         var output = new Option<FileInfo?>("--out", "-o") { Description = "write float32 logits (n_tokens, n_vocab) as .npy" };
         var gpuLayers = ModelOptions.GpuLayers();
         var gpuExperts = ModelOptions.GpuExperts();
+        var noRepack = ModelOptions.NoRepack();
         var command = new Command("logits", "Evaluate tokens as one prompt; print the top-5 logits per position or save them all")
         {
-            threads, tokens, output, gpuLayers, gpuExperts,
+            threads, tokens, output, gpuLayers, gpuExperts, noRepack,
         };
         model.AddTo(command);
         command.SetAction(parse => Run(
             new FileInfo(model.ResolveOrDemo(parse)), parse.GetValue(threads), parse.GetRequiredValue(tokens), parse.GetValue(output),
-            parse.GetValue(gpuLayers), parse.GetValue(gpuExperts)));
+            parse.GetValue(gpuLayers), parse.GetValue(gpuExperts), parse.GetValue(noRepack)));
         return command;
     }
 
-    private static int Run(FileInfo modelFile, int threads, string tokenList, FileInfo? output, int gpuLayers, GpuExpertsMode gpuExperts)
+    private static int Run(FileInfo modelFile, int threads, string tokenList, FileInfo? output, int gpuLayers, GpuExpertsMode gpuExperts,
+        bool noRepack)
     {
         int[] tokens = ParseTokens(tokenList);
-        using var model = GroveModel.Load(modelFile.FullName);
+        using var model = GroveModel.Load(modelFile.FullName, repack: !noRepack);
         int vocab = model.Config.Vocab;
         if (tokens.FirstOrDefault(id => id >= vocab, -1) is var outside and >= 0)
             throw new UserInputException($"--tokens: token id {outside} is outside the vocabulary (0..{vocab - 1})");
         int context = Math.Max(tokens.Length, 1);
-        using var forward = new GroveForward(model, context, threads, GpuOffloadSetup.BatchSize)
-        {
-            Offload = GpuOffloadSetup.Create(model, gpuLayers, gpuExperts, context),
-        };
+        int batch = new SessionOptions().BatchSize;
+        using var offload = GpuOffloadSetup.Create(model, gpuLayers, gpuExperts, context, batch);
+        using var forward = new GroveForward(model, context, threads, batch) { Offload = offload };
         var logits = new float[tokens.Length * vocab];
         forward.Evaluate(tokens, logits, allPositions: true);
 

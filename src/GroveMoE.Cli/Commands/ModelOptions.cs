@@ -52,6 +52,11 @@ internal static class ModelOptions
         DefaultValueFactory = _ => 4096,
     }.InRange(16, int.MaxValue);
 
+    public static Option<bool> NoRepack() => new("--no-repack")
+    {
+        Description = "read every weight zero-copy from the mapped file instead of repacking Q4_0/Q8_0 into the faster tiled layout at load",
+    };
+
     public static Option<KvCacheType> KvCache() => new Option<KvCacheType>("--kv-type")
     {
         Description = "KV cache element type: F32 (exact) or F16 (half the memory)",
@@ -82,8 +87,8 @@ internal static class ModelOptions
                 Threads = t,
                 ContextLength = c,
                 KvCacheType = parse.GetValue(_kvCache),
-                BatchSize = Gpu.GpuOffloadSetup.BatchSize,
-                LayerOffload = gpuLayers == 0 ? null : (model, context) => Gpu.GpuOffloadSetup.Create(model, gpuLayers, gpuExperts, context),
+                LayerOffload = gpuLayers == 0 ? null
+                    : (model, session) => Gpu.GpuOffloadSetup.Create(model, gpuLayers, gpuExperts, session.ContextLength, session.BatchSize),
             };
         }
     }

@@ -72,8 +72,8 @@ internal static class ServeCommand
                     ContextLength = c,
                     Threads = t,
                     KvCacheType = parse.GetValue(kvCache),
-                    BatchSize = Gpu.GpuOffloadSetup.BatchSize,
-                    LayerOffload = layersOnGpu == 0 ? null : (m, context) => Gpu.GpuOffloadSetup.Create(m, layersOnGpu, expertsOnGpu, context),
+                    LayerOffload = layersOnGpu == 0 ? null
+                        : (m, session) => Gpu.GpuOffloadSetup.Create(m, layersOnGpu, expertsOnGpu, session.ContextLength, session.BatchSize),
                 },
                 Generation = new GenerationOptions { MaxTokens = max, Sampler = sampling.Read(parse) },
                 Thinking = !parse.GetValue(noThink),

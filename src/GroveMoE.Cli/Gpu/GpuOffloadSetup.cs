@@ -12,13 +12,13 @@ namespace GroveMoE.Cli.Gpu;
 /// </summary>
 internal static class GpuOffloadSetup
 {
-    public const int BatchSize = 64;
-
-    public static ILayerOffload? Create(GroveModel model, int gpuLayers, Commands.GpuExpertsMode gpuExperts, int contextLength) =>
-        gpuLayers == 0 ? null : CreateOnDevice(model, gpuLayers, gpuExperts, contextLength);
+    /// <summary>An offload sized for a forward pass of <paramref name="contextLength"/> positions evaluating up to
+    /// <paramref name="batchSize"/> tokens per call; null when nothing is offloaded.</summary>
+    public static ILayerOffload? Create(GroveModel model, int gpuLayers, Commands.GpuExpertsMode gpuExperts, int contextLength, int batchSize) =>
+        gpuLayers == 0 ? null : CreateOnDevice(model, gpuLayers, gpuExperts, contextLength, batchSize);
 
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static ILayerOffload? CreateOnDevice(GroveModel model, int gpuLayers, Commands.GpuExpertsMode gpuExperts, int contextLength)
+    private static ILayerOffload? CreateOnDevice(GroveModel model, int gpuLayers, Commands.GpuExpertsMode gpuExperts, int contextLength, int batchSize)
     {
         var placement = gpuExperts switch
         {
@@ -37,7 +37,7 @@ internal static class GpuOffloadSetup
         try
         {
             var offload = GpuLayerOffload.Create(device, model, new GpuOffloadOptions(gpuLayers, placement), contextLength,
-                BatchSize, message => Console.Error.WriteLine($"note: {message}"), ownsDevice: true);
+                batchSize, message => Console.Error.WriteLine($"note: {message}"), ownsDevice: true);
             if (offload is not null)
             {
                 Console.Error.WriteLine($"GPU {offload.DeviceName}: {offload.LayersOnDevice} of {model.Config.Layers} layers, "

@@ -1,6 +1,5 @@
 using System.Net;
 using GroveMoE.Cpu;
-using GroveMoE.Cpu.CommandLine;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -61,8 +60,8 @@ internal sealed class OpenAiServer : IAsyncDisposable
     /// <summary>Listens at once and loads the model with <paramref name="load"/> in the background (see <see cref="Ready"/>).</summary>
     public static async Task<OpenAiServer> StartAsync(Func<LanguageModel> load, ServeOptions options, CancellationToken cancellationToken = default)
     {
-        if (options.Parallel < 1) throw new UserInputException("--parallel must be at least 1");
-        if (options.Port is < 0 or > 65535) throw new UserInputException("--port must be between 0 and 65535");
+        if (options.Parallel < 1) throw new ServeOptionsException("--parallel must be at least 1");
+        if (options.Port is < 0 or > 65535) throw new ServeOptionsException("--port must be between 0 and 65535");
         var address = ParseHost(options.Host);
         if (!IPAddress.IsLoopback(address) && string.IsNullOrEmpty(options.ApiKey))
             options.Warn?.Invoke($"listening on {options.Host} without --api-key: anyone who can reach this port can use the model");
@@ -133,7 +132,7 @@ internal sealed class OpenAiServer : IAsyncDisposable
         catch (IOException e)
         {
             await app.DisposeAsync();
-            throw new UserInputException($"cannot listen on {options.Host}:{options.Port}: {e.Message}");
+            throw new ServeOptionsException($"cannot listen on {options.Host}:{options.Port}: {e.Message}");
         }
         served = Task.Run(() => new ServedModel(load(), options, turns), CancellationToken.None);
         string bound = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
@@ -143,7 +142,7 @@ internal sealed class OpenAiServer : IAsyncDisposable
     public static IPAddress ParseHost(string host) =>
         host.Equals("localhost", StringComparison.OrdinalIgnoreCase) ? IPAddress.Loopback
         : IPAddress.TryParse(host, out var address) ? address
-        : throw new UserInputException($"--host must be an IP address or localhost (got '{host}')");
+        : throw new ServeOptionsException($"--host must be an IP address or localhost (got '{host}')");
 
     private static void Cors(Microsoft.AspNetCore.Cors.Infrastructure.CorsPolicyBuilder policy, IReadOnlyList<string> origins)
     {

@@ -1,6 +1,5 @@
 using GroveMoE.Cpu;
 using GroveMoE.Cpu.AI;
-using GroveMoE.Cpu.CommandLine;
 using GroveMoE.Cpu.Generation;
 
 namespace GroveMoE.Cli.Serving;
@@ -33,7 +32,7 @@ internal sealed class ServedModel : IDisposable
         double needed = (double)perSession * options.Parallel;
         long available = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes;
         if (needed > available)
-            throw new UserInputException($"--ctx {options.Session.ContextLength} × --parallel {options.Parallel} needs {needed / (1 << 30):F1} GiB "
+            throw new ServeOptionsException($"--ctx {options.Session.ContextLength} × --parallel {options.Parallel} needs {needed / (1 << 30):F1} GiB "
                 + $"of KV cache but this machine has {available / (double)(1 << 30):F1} GiB; lower --ctx or --parallel");
     }
 

@@ -3,7 +3,7 @@ using ILGPU;
 namespace GroveMoE.Cpu.GpuOffload.Kernels;
 
 /// <summary>
-/// Weights on the device as the ggml blocks of the file (no dequantised copy): <see cref="Count"/> matrices of
+/// Weights on the device as the ggml blocks of the file (no dequantised copy): one or more matrices of
 /// <see cref="Rows"/> rows, matrix m row r starting at byte m * MatrixBytes + r * RowBytes. Passed to kernels by value.
 /// </summary>
 internal struct DeviceMatrix

@@ -16,7 +16,12 @@ namespace GroveMoE.Cpu.AI;
 /// an earlier one reuses that conversation's cached tokens (reported as <see cref="UsageDetails.CachedInputTokenCount"/>).
 /// <see cref="ChatOptions"/> maps as: Temperature, TopP, TopK, MaxOutputTokens, StopSequences, Seed, PresencePenalty;
 /// <c>AdditionalProperties</c> may set <c>enable_thinking</c> (bool), <c>min_p</c> and <c>repeat_penalty</c>.
-/// Tools and response formats are not supported and are ignored.
+/// Tools (<see cref="AIFunctionDeclaration"/>s) are listed in the prompt; with <see cref="ChatToolMode.Auto"/> the
+/// model's <c>&lt;tool_call&gt;</c> blocks come back as <see cref="FunctionCallContent"/>, and
+/// <see cref="ChatToolMode.RequireAny"/> or a required function constrain the output so a call with valid arguments
+/// always comes out (<see cref="ChatOptions.AllowMultipleToolCalls"/> lets it make several). A JSON
+/// <see cref="ChatOptions.ResponseFormat"/> constrains the answer to its schema (or any JSON object). Qwen3's
+/// thinking comes back as <see cref="TextReasoningContent"/>; constrained answers do not think.
 /// </remarks>
 public sealed class GroveChatClient : IChatClient
 {
@@ -50,47 +55,39 @@ public sealed class GroveChatClient : IChatClient
     /// <summary>Requests waiting for a session now.</summary>
     public int Waiting => _pool.Waiting;
 
-    public async Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null,
-        CancellationToken cancellationToken = default)
-    {
-        var text = new StringBuilder();
-        ChatResponseUpdate? last = null;
-        UsageDetails? usage = null;
-        await foreach (var update in GetStreamingResponseAsync(messages, options, cancellationToken).ConfigureAwait(false))
-        {
-            text.Append(update.Text);
-            foreach (var content in update.Contents) if (content is UsageContent u) usage = u.Details;
-            last = update;
-        }
-        return new ChatResponse(new ChatMessage(ChatRole.Assistant, text.ToString()) { MessageId = last?.MessageId })
-        {
-            ResponseId = last?.ResponseId,
-            ModelId = _model.Name,
-            CreatedAt = last?.CreatedAt,
-            FinishReason = last?.FinishReason,
-            Usage = usage,
-        };
-    }
+    public Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null,
+        CancellationToken cancellationToken = default) =>
+        GetStreamingResponseAsync(messages, options, cancellationToken).ToChatResponseAsync(cancellationToken);
 
     public async IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(IEnumerable<ChatMessage> messages,
         ChatOptions? options = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         var history = ToHistory(messages);
-        var generation = ToGeneration(options);
-        int[] prompt = _model.EncodeChat(history, ThinkingFor(options));
+        var request = ToolRequest.From(options);
+        var grammar = request.Grammar ?? ResponseGrammar(options);
+        var generation = ToGeneration(options) with { Grammar = grammar };
+        // A grammar holds from the first token, so a constrained answer starts after an empty think block.
+        bool thinking = ChatTemplate.ResolveThinking(history, grammar is null && ThinkingFor(options));
+        int[] prompt = _model.Tokenizer.Encode(_model.ChatTemplate.Render(null, history, thinking, request.Listed));
+        var parser = new AssistantOutputParser(reasoningFirst: thinking, parseToolCalls: request.Listed.Count > 0);
+        var parts = new List<AssistantPart>();
 
         string id = $"chatcmpl-{Guid.NewGuid():N}";
         var created = DateTimeOffset.UtcNow;
         using var lease = await _pool.RentAsync(prompt, cancellationToken).ConfigureAwait(false);
         var session = lease.Session;
+        ChatResponseUpdate Update(IList<AIContent> contents) => new(ChatRole.Assistant, contents)
+        {
+            ResponseId = id, MessageId = id, CreatedAt = created, ModelId = _model.Name,
+        };
         await foreach (var piece in session.GenerateAsync(prompt, generation, cancellationToken).ConfigureAwait(false))
         {
-            yield return new ChatResponseUpdate(ChatRole.Assistant, piece)
-            {
-                ResponseId = id, MessageId = id, CreatedAt = created, ModelId = _model.Name,
-            };
+            parser.Push(piece, parts);
+            if (parts.Count > 0) yield return Update(Contents(parts));
         }
         cancellationToken.ThrowIfCancellationRequested();
+        parser.Flush(parts);
+        if (parts.Count > 0) yield return Update(Contents(parts));
 
         var stats = session.LastStats!;
         var usage = new UsageDetails
@@ -100,27 +97,82 @@ public sealed class GroveChatClient : IChatClient
             TotalTokenCount = stats.PromptTokens + stats.GeneratedTokens,
             CachedInputTokenCount = stats.ReusedTokens,
         };
-        yield return new ChatResponseUpdate(ChatRole.Assistant, [new UsageContent(usage)])
-        {
-            ResponseId = id, MessageId = id, CreatedAt = created, ModelId = _model.Name,
-            FinishReason = stats.FinishReason == FinishReason.Stop ? ChatFinishReason.Stop : ChatFinishReason.Length,
-        };
+        var final = Update([new UsageContent(usage)]);
+        final.FinishReason = stats.FinishReason != FinishReason.Stop ? ChatFinishReason.Length
+            : parser.ToolCalls > 0 ? ChatFinishReason.ToolCalls
+            : ChatFinishReason.Stop;
+        yield return final;
     }
+
+    private static List<AIContent> Contents(List<AssistantPart> parts)
+    {
+        var contents = new List<AIContent>(parts.Count);
+        foreach (var part in parts)
+        {
+            contents.Add(part.Kind switch
+            {
+                AssistantPartKind.Reasoning => new TextReasoningContent(part.Text),
+                AssistantPartKind.Content => new TextContent(part.Text),
+                _ => FunctionCallContent.CreateFromParsedArguments(part.Call!.Arguments, $"call_{Guid.NewGuid():N}"[..29], part.Call.Name,
+                    static json => JsonSerializer.Deserialize<Dictionary<string, object?>>(json)),
+            });
+        }
+        parts.Clear();
+        return contents;
+    }
+
+    /// <summary>The grammar a JSON response format asks for: its schema, or any JSON object.</summary>
+    private static Grammar.CompiledGrammar? ResponseGrammar(ChatOptions? options) => options?.ResponseFormat switch
+    {
+        ChatResponseFormatJson { Schema: { } schema } => Grammar.CompiledGrammar.FromJsonSchema(schema),
+        ChatResponseFormatJson => Grammar.CompiledGrammar.AnyJsonObject,
+        _ => null,
+    };
 
     private static List<ChatTurn> ToHistory(IEnumerable<ChatMessage> messages)
     {
         var history = new List<ChatTurn>();
+        var calls = new HashSet<string>(StringComparer.Ordinal);
         foreach (var message in messages)
         {
+            if (message.Role == ChatRole.Tool)
+            {
+                foreach (var result in message.Contents.OfType<FunctionResultContent>())
+                {
+                    if (!calls.Contains(result.CallId))
+                        throw new ArgumentException($"the tool result for call '{result.CallId}' answers no earlier tool call");
+                    history.Add(new ChatTurn(AuthorRole.Tool, ResultText(result.Result)));
+                }
+                continue;
+            }
             AuthorRole role = message.Role == ChatRole.System ? AuthorRole.System
                 : message.Role == ChatRole.User ? AuthorRole.User
                 : message.Role == ChatRole.Assistant ? AuthorRole.Assistant
                 : throw new NotSupportedException($"messages with role '{message.Role}' are not supported");
-            history.Add(new ChatTurn(role, message.Text));
+            var toolCalls = new List<ToolCall>();
+            foreach (var call in message.Contents.OfType<FunctionCallContent>())
+            {
+                calls.Add(call.CallId);
+                toolCalls.Add(new ToolCall(call.Name, JsonSerializer.Serialize(call.Arguments ?? new Dictionary<string, object?>(), AIJsonUtilities.DefaultOptions)) { Id = call.CallId });
+            }
+            var reasoning = message.Contents.OfType<TextReasoningContent>().Select(r => r.Text).ToList();
+            history.Add(new ChatTurn(role, message.Text)
+            {
+                ToolCalls = toolCalls,
+                Reasoning = reasoning.Count > 0 ? string.Concat(reasoning) : null,
+            });
         }
         if (history.Count == 0) throw new ArgumentException("the request has no messages", nameof(messages));
         return history;
     }
+
+    private static string ResultText(object? result) => result switch
+    {
+        null => "",
+        string s => s,
+        JsonElement { ValueKind: JsonValueKind.String } e => e.GetString()!,
+        _ => JsonSerializer.Serialize(result, AIJsonUtilities.DefaultOptions),
+    };
 
     internal GenerationOptions ToGeneration(ChatOptions? options)
     {

@@ -12,4 +12,7 @@ public enum AuthorRole
 
     /// <summary>The model.</summary>
     Assistant,
+
+    /// <summary>The result of a tool the model called (Qwen3 writes it into a user turn as a tool response).</summary>
+    Tool,
 }

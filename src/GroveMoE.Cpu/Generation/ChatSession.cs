@@ -10,12 +10,19 @@ namespace GroveMoE.Cpu.Generation;
 /// evaluated. When the history outgrows the context, the oldest turns are dropped if
 /// <see cref="ChatSessionOptions.DropOldestTurns"/>, else <see cref="ContextFullException"/> is thrown.
 /// </summary>
-public sealed class ChatSession(InferenceSession session, ChatSessionOptions? options = null)
+/// <param name="session">The session that holds the conversation's KV cache.</param>
+/// <param name="options">System prompt, thinking mode, what to do when the context fills.</param>
+/// <param name="ownsSession">Whether disposing the chat disposes <paramref name="session"/>
+/// (<see cref="LanguageModel.OpenChat"/> opens a session of the chat's own).</param>
+public sealed class ChatSession(InferenceSession session, ChatSessionOptions? options = null, bool ownsSession = false) : IDisposable
 {
     private readonly List<ChatTurn> _history = [];
     private readonly ChatTemplate _template = ChatTemplate.ForModel(session.Model.File.Metadata);
 
+    /// <summary>System prompt, thinking mode, what to do when the context fills.</summary>
     public ChatSessionOptions Options { get; } = options ?? new ChatSessionOptions();
+
+    /// <summary>The session that holds the conversation's KV cache.</summary>
     public InferenceSession Session => session;
 
     /// <summary>The turns so far (system prompt excluded), oldest first.</summary>
@@ -79,5 +86,11 @@ public sealed class ChatSession(InferenceSession session, ChatSessionOptions? op
             _history.RemoveRange(0, drop);
             DroppedTurns += drop;
         }
+    }
+
+    /// <summary>Disposes the session if the chat owns it (see the constructor's <c>ownsSession</c>).</summary>
+    public void Dispose()
+    {
+        if (ownsSession) session.Dispose();
     }
 }

@@ -7,8 +7,9 @@ namespace GroveMoE.Cpu.Generation;
 /// Qwen3's ChatML prompt format, written out in code: <c>&lt;|im_start|&gt;role\ncontent&lt;|im_end|&gt;\n</c> per
 /// message, then the assistant header. It follows Qwen3's Jinja template (tokenizer_config.json) step for step for
 /// system, user and assistant turns and is tested against that template rendered by jinja2; the GGUF's template is
-/// only used to recognise the family, since a partial Jinja engine would be wrong in quieter ways. Tool calls are
-/// not supported.
+/// only used to recognise the family, since a partial Jinja engine would be wrong in quieter ways. Tools are listed
+/// in the system turn, an assistant's calls follow its text as &lt;tool_call&gt; blocks and tool results go back in
+/// user turns as &lt;tool_response&gt; blocks, as Qwen3's template writes them.
 /// </summary>
 public sealed class ChatTemplate
 {
@@ -42,12 +43,29 @@ public sealed class ChatTemplate
     /// empty think block Qwen3's template writes for enable_thinking=false is appended. Assistant answers before the
     /// last user message lose their think blocks, as Qwen3's own template does.
     /// </summary>
-    public string Render(string? systemPrompt, IReadOnlyList<ChatTurn> messages, bool thinking = true)
+    /// <param name="tools">Functions the model may call, listed in the system turn; none leaves it as without tools.</param>
+    public string Render(string? systemPrompt, IReadOnlyList<ChatTurn> messages, bool thinking = true, IReadOnlyList<ChatTool>? tools = null)
     {
         var all = string.IsNullOrEmpty(systemPrompt)
             ? messages
             : [new ChatTurn(AuthorRole.System, systemPrompt), .. messages];
         var text = new StringBuilder();
+        bool systemFirst = all.Count > 0 && all[0].Role == AuthorRole.System;
+        if (tools is { Count: > 0 })
+        {
+            text.Append(Start).Append("system\n");
+            if (systemFirst) text.Append(all[0].Content).Append("\n\n");
+            text.Append("# Tools\n\nYou may call one or more functions to assist with the user query.\n\n")
+                .Append("You are provided with function signatures within <tools></tools> XML tags:\n<tools>");
+            foreach (var tool in tools) text.Append('\n').Append(tool.Definition());
+            text.Append("\n</tools>\n\nFor each function call, return a json object with function name and arguments within ")
+                .Append("<tool_call></tool_call> XML tags:\n<tool_call>\n{\"name\": <function-name>, \"arguments\": <args-json-object>}\n")
+                .Append("</tool_call>").Append(End).Append('\n');
+        }
+        else if (systemFirst)
+        {
+            text.Append(Start).Append("system\n").Append(all[0].Content).Append(End).Append('\n');
+        }
         AppendMessages(text, all);
         text.Append(Start).Append("assistant\n");
         if (!ResolveThinking(all, thinking)) text.Append(ThinkOpen).Append("\n\n").Append(ThinkClose).Append("\n\n");
@@ -93,25 +111,47 @@ public sealed class ChatTemplate
         for (int i = 0; i < messages.Count; i++)
         {
             var m = messages[i];
-            if (m.Role != AuthorRole.Assistant)
+            switch (m.Role)
             {
-                text.Append(Start).Append(m.Role == AuthorRole.User ? "user" : "system").Append('\n')
-                    .Append(m.Content).Append(End).Append('\n');
-                continue;
+                case AuthorRole.System when i == 0:
+                    break; // written above, with the tools
+                case AuthorRole.User or AuthorRole.System:
+                    text.Append(Start).Append(m.Role == AuthorRole.User ? "user" : "system").Append('\n')
+                        .Append(m.Content).Append(End).Append('\n');
+                    break;
+                case AuthorRole.Tool:
+                    // Consecutive tool results share one user turn.
+                    if (i == 0 || messages[i - 1].Role != AuthorRole.Tool) text.Append(Start).Append("user");
+                    text.Append("\n<tool_response>\n").Append(m.Content).Append("\n</tool_response>");
+                    if (i == messages.Count - 1 || messages[i + 1].Role != AuthorRole.Tool) text.Append(End).Append('\n');
+                    break;
+                default:
+                    AppendAssistant(text, m, i > lastQuery, i == messages.Count - 1);
+                    break;
             }
-            var (reasoning, answer) = Split(m.Content);
-            text.Append(Start).Append("assistant\n");
-            if (i > lastQuery && (i == messages.Count - 1 || reasoning.Length > 0))
-            {
-                text.Append(ThinkOpen).Append('\n').Append(reasoning.Trim('\n')).Append('\n')
-                    .Append(ThinkClose).Append("\n\n").Append(answer);
-            }
-            else
-            {
-                text.Append(answer);
-            }
-            text.Append(End).Append('\n');
         }
+    }
+
+    private static void AppendAssistant(StringBuilder text, ChatTurn m, bool afterLastQuery, bool isLast)
+    {
+        var (reasoning, answer) = m.Reasoning is { } kept ? (kept, m.Content) : Split(m.Content);
+        text.Append(Start).Append("assistant\n");
+        if (afterLastQuery && (isLast || reasoning.Length > 0))
+        {
+            text.Append(ThinkOpen).Append('\n').Append(reasoning.Trim('\n')).Append('\n')
+                .Append(ThinkClose).Append("\n\n").Append(answer.TrimStart('\n'));
+        }
+        else
+        {
+            text.Append(answer);
+        }
+        for (int c = 0; c < m.ToolCalls.Count; c++)
+        {
+            if (c > 0 || answer.Length > 0) text.Append('\n');
+            text.Append("<tool_call>\n{\"name\": \"").Append(m.ToolCalls[c].Name).Append("\", \"arguments\": ")
+                .Append(m.ToolCalls[c].Arguments).Append("}\n</tool_call>");
+        }
+        text.Append(End).Append('\n');
     }
 
     /// <summary>

@@ -16,6 +16,7 @@ public sealed class InferenceSession : IDisposable
     private readonly GroveModel _model;
     private readonly GroveTokenizer _tokenizer;
     private readonly GroveForward _forward;
+    private readonly ILayerOffload? _offload;
     private readonly List<int> _tokens = [];
     private readonly float[] _logits;
 
@@ -24,9 +25,10 @@ public sealed class InferenceSession : IDisposable
         options ??= new SessionOptions();
         _model = model;
         _tokenizer = tokenizer;
+        _offload = options.LayerOffload?.Invoke(model, options);
         _forward = new GroveForward(model, options.ContextLength, options.Threads, options.BatchSize, options.KvCacheType)
         {
-            Offload = options.LayerOffload?.Invoke(model, options.ContextLength),
+            Offload = _offload,
         };
         _logits = new float[model.Config.Vocab];
     }
@@ -137,5 +139,9 @@ public sealed class InferenceSession : IDisposable
         _tokens.Add(token);
     }
 
-    public void Dispose() => _forward.Dispose();
+    public void Dispose()
+    {
+        _forward.Dispose();
+        _offload?.Dispose();
+    }
 }

@@ -14,8 +14,9 @@ public sealed record SessionOptions
     public Model.KvCacheType KvCacheType { get; init; } = Model.KvCacheType.F32;
 
     /// <summary>
-    /// Creates the backend that runs some layers elsewhere (e.g. <c>GroveMoE.Cpu.GpuOffload</c>'s GPU offload) for a session
-    /// of the given context length; null, or a factory returning null, runs every layer on the CPU.
+    /// Creates the backend that runs some layers elsewhere (e.g. <c>GroveMoE.Cpu.GpuOffload</c>'s GPU offload) for a
+    /// session with these options (its context length and batch size bound the offload's buffers); null, or a factory
+    /// returning null, runs every layer on the CPU. The session owns what the factory returns and disposes it.
     /// </summary>
-    public Func<Model.GroveModel, int, Model.ILayerOffload?>? LayerOffload { get; init; }
+    public Func<Model.GroveModel, SessionOptions, Model.ILayerOffload?>? LayerOffload { get; init; }
 }

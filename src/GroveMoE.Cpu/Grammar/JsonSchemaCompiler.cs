@@ -32,37 +32,41 @@ internal sealed class JsonSchemaCompiler
 
     private static readonly JsonSerializerOptions Compact = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
-    private readonly GrammarBuilder _b = new();
+    private readonly GrammarBuilder _b;
     private readonly JsonGrammarPrimitives _json;
     private readonly JsonElement _root;
     private readonly Dictionary<string, int> _refs = new(StringComparer.Ordinal);
     private Symbol? _anyValue;
 
-    private JsonSchemaCompiler(JsonElement root)
+    private JsonSchemaCompiler(GrammarBuilder builder, JsonElement root)
     {
+        _b = builder;
         _root = root;
-        _json = new JsonGrammarPrimitives(_b);
+        _json = new JsonGrammarPrimitives(builder);
     }
 
     private Symbol Ws => _json.Whitespace;
 
     public static CompiledGrammar Compile(JsonElement schema)
     {
-        var compiler = new JsonSchemaCompiler(schema);
-        return compiler.Build(compiler.Schema(schema, "#"));
+        var builder = new GrammarBuilder();
+        return Build(builder, Into(builder, schema));
     }
 
     public static CompiledGrammar CompileAnyObject()
     {
-        var compiler = new JsonSchemaCompiler(default);
-        return compiler.Build(compiler.AnyObject());
+        var builder = new GrammarBuilder();
+        return Build(builder, new JsonSchemaCompiler(builder, default).AnyObject());
     }
 
-    private CompiledGrammar Build(Symbol root)
+    /// <summary>The rule of <paramref name="schema"/> (its own root for references) in a grammar being built.</summary>
+    public static Symbol Into(GrammarBuilder builder, JsonElement schema) => new JsonSchemaCompiler(builder, schema).Schema(schema, "#");
+
+    public static CompiledGrammar Build(GrammarBuilder builder, Symbol root)
     {
         try
         {
-            return _b.Build(root);
+            return builder.Build(root);
         }
         catch (GrammarException e)
         {

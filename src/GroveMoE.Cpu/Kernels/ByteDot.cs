@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
+using GroveMoE.Cpu.Kernels.Formats;
 
 namespace GroveMoE.Cpu.Kernels;
 
@@ -9,36 +10,110 @@ namespace GroveMoE.Cpu.Kernels;
 /// Σ_{k&lt;4} u[4i+k]·s[4i+k]. Each Vector256 kernel is generic over this, so its math is written once and the
 /// JIT specialises it per instruction set.
 /// </summary>
-internal interface IByteDot256
+internal unsafe interface IByteDot256
 {
     static abstract bool IsSupported { get; }
     static abstract Vector256<int> Dot(Vector256<byte> u, Vector256<sbyte> s);
+
+    /// <summary>Lane r: Σ_j Σ_k t.W{j}[4r+k]·x[4j+k], the integer dot of row r of the tile with 32 activations.</summary>
+    static abstract Vector256<int> Dot<TFormat>(in Tile256 t, sbyte* x) where TFormat : struct, IQuantFormat;
 }
 
 /// <summary>AVX2 vpmaddubsw + vpmaddwd. The int16 step saturates, so callers keep each pair sum below 2^15 (nibbles × int8, or |int8| × int8 with |s| ≤ 127).</summary>
-internal readonly struct Avx2ByteDot : IByteDot256
+internal readonly unsafe struct Avx2ByteDot : IByteDot256
 {
     public static bool IsSupported => Avx2.IsSupported;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<int> Dot(Vector256<byte> u, Vector256<sbyte> s) =>
         Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(u, s), Vector256.Create((short)1));
+
+    /// <summary>
+    /// Narrow weights (u &lt; 16): eight vpmaddubsw summed in int16 (|sum| ≤ 8·2·15·127 &lt; 2^15), one vpmaddwd.
+    /// Wide ones are split into nibbles, each half summed that way, the high half weighted 16 in the vpmaddwd.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<int> Dot<TFormat>(in Tile256 t, sbyte* x) where TFormat : struct, IQuantFormat
+    {
+        if (TFormat.NarrowWeights)
+        {
+            var sum = Pairs(t.W0, x) + Pairs(t.W1, x + 4) + Pairs(t.W2, x + 8) + Pairs(t.W3, x + 12)
+                + Pairs(t.W4, x + 16) + Pairs(t.W5, x + 20) + Pairs(t.W6, x + 24) + Pairs(t.W7, x + 28);
+            return Avx2.MultiplyAddAdjacent(sum, Vector256.Create((short)1));
+        }
+        var low = Vector256.Create((byte)0x0F);
+        var lo = Pairs(t.W0 & low, x) + Pairs(t.W1 & low, x + 4) + Pairs(t.W2 & low, x + 8) + Pairs(t.W3 & low, x + 12)
+            + Pairs(t.W4 & low, x + 16) + Pairs(t.W5 & low, x + 20) + Pairs(t.W6 & low, x + 24) + Pairs(t.W7 & low, x + 28);
+        var hi = Pairs(High(t.W0), x) + Pairs(High(t.W1), x + 4) + Pairs(High(t.W2), x + 8) + Pairs(High(t.W3), x + 12)
+            + Pairs(High(t.W4), x + 16) + Pairs(High(t.W5), x + 20) + Pairs(High(t.W6), x + 24) + Pairs(High(t.W7), x + 28);
+        return Avx2.MultiplyAddAdjacent(lo, Vector256.Create((short)1)) + Avx2.MultiplyAddAdjacent(hi, Vector256.Create((short)16));
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<short> Pairs(Vector256<byte> u, sbyte* x) =>
+        Avx2.MultiplyAddAdjacent(u, Vector256.Create(*(int*)x).AsSByte());
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<byte> High(Vector256<byte> u) => Vector256.ShiftRightLogical(u.AsUInt16(), 4).AsByte() & Vector256.Create((byte)0x0F);
 }
 
 /// <summary>AVX-VNNI vpdpbusd: one instruction and no int16 saturation.</summary>
-internal readonly struct AvxVnniByteDot : IByteDot256
+internal readonly unsafe struct AvxVnniByteDot : IByteDot256
 {
     public static bool IsSupported => AvxVnni.IsSupported;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<int> Dot(Vector256<byte> u, Vector256<sbyte> s) =>
         AvxVnni.MultiplyWideningAndAdd(Vector256<int>.Zero, u, s);
+
+    /// <summary>Two chains of four so consecutive vpdpbusd do not all wait on one accumulator.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<int> Dot<TFormat>(in Tile256 t, sbyte* x) where TFormat : struct, IQuantFormat
+    {
+        var a = AvxVnni.MultiplyWideningAndAdd(Vector256<int>.Zero, t.W0, Broadcast(x));
+        var b = AvxVnni.MultiplyWideningAndAdd(Vector256<int>.Zero, t.W4, Broadcast(x + 16));
+        a = AvxVnni.MultiplyWideningAndAdd(a, t.W1, Broadcast(x + 4));
+        b = AvxVnni.MultiplyWideningAndAdd(b, t.W5, Broadcast(x + 20));
+        a = AvxVnni.MultiplyWideningAndAdd(a, t.W2, Broadcast(x + 8));
+        b = AvxVnni.MultiplyWideningAndAdd(b, t.W6, Broadcast(x + 24));
+        a = AvxVnni.MultiplyWideningAndAdd(a, t.W3, Broadcast(x + 12));
+        b = AvxVnni.MultiplyWideningAndAdd(b, t.W7, Broadcast(x + 28));
+        return a + b;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<sbyte> Broadcast(sbyte* x) => Vector256.Create(*(int*)x).AsSByte();
 }
 
-/// <summary>AVX-512BW form of <see cref="Avx2ByteDot"/> on 64 bytes (two blocks). .NET 10 exposes no 512-bit VNNI.</summary>
-internal static class Avx512ByteDot
+/// <summary>AVX-512BW forms. .NET 10 exposes no 512-bit VNNI, so the 512-bit dot is vpmaddubsw + vpmaddwd.</summary>
+internal static unsafe class Avx512ByteDot
 {
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<int> Dot(Vector512<byte> u, Vector512<sbyte> s) =>
         Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(u, s), Vector512.Create((short)1));
+
+    /// <summary>The 512-bit form of <see cref="Avx2ByteDot.Dot{TFormat}"/>: sixteen rows at once.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<int> Dot<TFormat>(in Tile512 t, sbyte* x) where TFormat : struct, IQuantFormat
+    {
+        if (TFormat.NarrowWeights)
+        {
+            var sum = Pairs(t.W0, x) + Pairs(t.W1, x + 4) + Pairs(t.W2, x + 8) + Pairs(t.W3, x + 12)
+                + Pairs(t.W4, x + 16) + Pairs(t.W5, x + 20) + Pairs(t.W6, x + 24) + Pairs(t.W7, x + 28);
+            return Avx512BW.MultiplyAddAdjacent(sum, Vector512.Create((short)1));
+        }
+        var low = Vector512.Create((byte)0x0F);
+        var lo = Pairs(t.W0 & low, x) + Pairs(t.W1 & low, x + 4) + Pairs(t.W2 & low, x + 8) + Pairs(t.W3 & low, x + 12)
+            + Pairs(t.W4 & low, x + 16) + Pairs(t.W5 & low, x + 20) + Pairs(t.W6 & low, x + 24) + Pairs(t.W7 & low, x + 28);
+        var hi = Pairs(High(t.W0), x) + Pairs(High(t.W1), x + 4) + Pairs(High(t.W2), x + 8) + Pairs(High(t.W3), x + 12)
+            + Pairs(High(t.W4), x + 16) + Pairs(High(t.W5), x + 20) + Pairs(High(t.W6), x + 24) + Pairs(High(t.W7), x + 28);
+        return Avx512BW.MultiplyAddAdjacent(lo, Vector512.Create((short)1)) + Avx512BW.MultiplyAddAdjacent(hi, Vector512.Create((short)16));
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<short> Pairs(Vector512<byte> u, sbyte* x) =>
+        Avx512BW.MultiplyAddAdjacent(u, Vector512.Create(*(int*)x).AsSByte());
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<byte> High(Vector512<byte> u) => Vector512.ShiftRightLogical(u.AsUInt16(), 4).AsByte() & Vector512.Create((byte)0x0F);
 }

@@ -24,12 +24,26 @@ public static class KernelPaths
         : IsSupported(KernelPath.Vector512) && Vector512.IsHardwareAccelerated ? KernelPath.Vector512
         : KernelPath.Scalar;
 
+    /// <summary>
+    /// The path of the tiled-layout kernels (<see cref="TileKernels"/>) for a format. Narrow weights (nibbles) sum
+    /// eight byte products in int16, so the 512-bit form does sixteen rows per vpmaddubsw and beats AVX-VNNI's
+    /// eight per vpdpbusd (Q4_0, one thread, L2-resident: 73 vs 65 GMAC/s decode, 112 vs 102 four-token GEMM);
+    /// wide ones (Q8_0's u up to 255) cost vpmaddubsw a split into nibbles, so AVX-VNNI wins there by 1.5–2.4×
+    /// (bench/README.md, "Speed II").
+    /// </summary>
+    public static KernelPath BestTiled(bool narrowWeights) =>
+        narrowWeights && IsSupported(KernelPath.Vector512) && Vector512.IsHardwareAccelerated ? KernelPath.Vector512
+        : IsSupported(KernelPath.Vector256Vnni) ? KernelPath.Vector256Vnni
+        : IsSupported(KernelPath.Vector512) && Vector512.IsHardwareAccelerated ? KernelPath.Vector512
+        : IsSupported(KernelPath.Vector256) ? KernelPath.Vector256
+        : KernelPath.Scalar;
+
     public static bool IsSupported(KernelPath path) => path switch
     {
         KernelPath.Scalar => true,
         KernelPath.Vector256 => Avx2ByteDot.IsSupported && Fma.IsSupported,
         KernelPath.Vector256Vnni => AvxVnniByteDot.IsSupported && Avx2.IsSupported && Fma.IsSupported,
-        KernelPath.Vector512 => Avx512BW.IsSupported && Avx2.IsSupported && Fma.IsSupported,
+        KernelPath.Vector512 => Avx512BW.IsSupported && Avx512F.IsSupported && Avx2.IsSupported && Fma.IsSupported,
         _ => false,
     };
 

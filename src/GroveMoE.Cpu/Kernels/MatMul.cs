@@ -1,5 +1,6 @@
 using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
+using GroveMoE.Cpu.Kernels.Formats;
 using GroveMoE.Cpu.Quantization;
 
 namespace GroveMoE.Cpu.Kernels;
@@ -14,14 +15,21 @@ internal static unsafe class MatMul
     private const int Group = 4;
 
     /// <param name="scratch">At least <c>w.Columns</c> floats, private to the calling worker.</param>
+    /// <param name="path">The instruction-set path (tests and benchmarks); default: the fastest for the layout.</param>
     public static void Rows(in WeightMatrix w, int rowStart, int rowEnd, BatchInput input, ReadOnlySpan<int> inputRows,
-        Span<float> output, int outputStride, Span<float> scratch)
+        Span<float> output, int outputStride, Span<float> scratch, KernelPath? path = null)
     {
         switch (w.Type)
         {
+            case GgmlType.Q4_0 when w.IsTiled:
+                TiledRows<Q4_0Format>(path ?? TilePath<Q4_0Format>.Best, w, rowStart, rowEnd, input.Quantized, inputRows, output, outputStride);
+                break;
+            case GgmlType.Q8_0 when w.IsTiled:
+                TiledRows<Q8_0Format>(path ?? TilePath<Q8_0Format>.Best, w, rowStart, rowEnd, input.Quantized, inputRows, output, outputStride);
+                break;
             case GgmlType.Q4_0:
             case GgmlType.Q8_0:
-                QuantizedRows(w, rowStart, rowEnd, input.Quantized, inputRows, output, outputStride);
+                QuantizedRows(path ?? KernelPaths.Best, w, rowStart, rowEnd, input.Quantized, inputRows, output, outputStride);
                 break;
             default:
             {
@@ -39,7 +47,7 @@ internal static unsafe class MatMul
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void QuantizedRows(in WeightMatrix w, int rowStart, int rowEnd, Q8Activations q, ReadOnlySpan<int> inputRows,
+    private static void QuantizedRows(KernelPath path, in WeightMatrix w, int rowStart, int rowEnd, Q8Activations q, ReadOnlySpan<int> inputRows,
         Span<float> output, int outputStride)
     {
         int n = inputRows.Length;
@@ -62,15 +70,38 @@ internal static unsafe class MatMul
                     // unpacking of the weight block costs less than two or three single-row passes.
                     int count = Math.Min(Group, n - i);
                     for (int k = 0; k < Group; k++) group[k] = RowOf(quants, scales, sums, inputRows[i + Math.Min(k, count - 1)], cols);
-                    if (q4) QuantizedDot.Q4_0x4(row, group, blocks, results);
-                    else QuantizedDot.Q8_0x4(row, group, blocks, results);
+                    if (q4) QuantizedDot.Q4_0x4(path, row, group, blocks, results);
+                    else QuantizedDot.Q8_0x4(path, row, group, blocks, results);
                     for (int k = 0; k < count; k++) output[(i + k) * outputStride + r] = results[k];
                 }
                 if (i < n)
                 {
                     var x = RowOf(quants, scales, sums, inputRows[i], cols);
-                    output[i * outputStride + r] = q4 ? QuantizedDot.Q4_0(row, x, blocks) : QuantizedDot.Q8_0(row, x, blocks);
+                    output[i * outputStride + r] = q4 ? QuantizedDot.Q4_0(path, row, x, blocks) : QuantizedDot.Q8_0(path, row, x, blocks);
                 }
+            }
+        }
+    }
+
+    /// <summary>Rows [rowStart, rowEnd) of a tiled matrix; rowStart is a multiple of the group size.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void TiledRows<TFormat>(KernelPath path, in WeightMatrix w, int rowStart, int rowEnd, Q8Activations q, ReadOnlySpan<int> inputRows,
+        Span<float> output, int outputStride) where TFormat : struct, IQuantFormat
+    {
+        const int chunk = 256;
+        int groupStart = rowStart / TileLayout.GroupRows, groupEnd = TileLayout.Groups(rowEnd);
+        Q8Row* x = stackalloc Q8Row[chunk];
+        fixed (sbyte* quants = q.Quants)
+        fixed (float* scales = q.Scales)
+        fixed (int* sums = q.Sums)
+        fixed (float* o = output)
+        {
+            for (int start = 0; start < inputRows.Length; start += chunk)
+            {
+                int n = Math.Min(chunk, inputRows.Length - start);
+                for (int i = 0; i < n; i++) x[i] = RowOf(quants, scales, sums, inputRows[start + i], w.Columns);
+                TileKernels.Run<TFormat>(path, w.Tiles, Math.Min(w.Rows, rowEnd), w.Columns, groupStart, groupEnd,
+                    x, n, o + (long)start * outputStride, outputStride);
             }
         }
     }
@@ -81,4 +112,10 @@ internal static unsafe class MatMul
         long blocks = cols / Q8Activations.BlockSize;
         return new(quants + (long)row * cols, scales + row * blocks, sums + row * blocks);
     }
+}
+
+/// <summary>The tiled kernels' path for one format, chosen once.</summary>
+internal static class TilePath<TFormat> where TFormat : struct, IQuantFormat
+{
+    public static readonly KernelPath Best = KernelPaths.BestTiled(TFormat.NarrowWeights);
 }

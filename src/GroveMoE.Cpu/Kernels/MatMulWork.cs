@@ -58,7 +58,9 @@ internal sealed class MatMulWork : IParallelWork
     {
         long totalRows = 0;
         for (int t = 0; t < _count; t++) totalRows += _tasks[t].Weights.Rows;
-        _rowsPerItem = (int)Math.Max(1, totalRows / (pool.ThreadCount * ItemsPerThread));
+        // Whole groups of the tiled layout per item (harmless for row-major matrices).
+        int perItem = (int)Math.Max(1, totalRows / (pool.ThreadCount * ItemsPerThread));
+        _rowsPerItem = (perItem + TileLayout.GroupRows - 1) / TileLayout.GroupRows * TileLayout.GroupRows;
         _items = 0;
         for (int t = 0; t < _count; t++)
         {

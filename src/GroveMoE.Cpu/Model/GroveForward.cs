@@ -82,7 +82,8 @@ public sealed class GroveForward : IDisposable
 
     public ForwardStats Stats { get; } = new();
 
-    /// <summary>Runs the layers it owns instead of this CPU path (a GPU backend); null runs every layer here.</summary>
+    /// <summary>Runs the layers it owns instead of this CPU path (a GPU backend); null runs every layer here. It belongs
+    /// to whoever created it: disposing the forward pass leaves it alone.</summary>
     public ILayerOffload? Offload { get; init; }
 
     /// <summary>Forgets positions from <paramref name="position"/> on, keeping the cache before it.</summary>
@@ -249,6 +250,5 @@ public sealed class GroveForward : IDisposable
     public void Dispose()
     {
         _pool.Dispose();
-        Offload?.Dispose();
     }
 }

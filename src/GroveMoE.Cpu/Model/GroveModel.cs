@@ -1,4 +1,5 @@
 using GroveMoE.Cpu.Gguf;
+using GroveMoE.Cpu.Kernels;
 
 namespace GroveMoE.Cpu.Model;
 
@@ -8,34 +9,46 @@ namespace GroveMoE.Cpu.Model;
 /// </summary>
 public sealed class GroveModel : IDisposable
 {
-    private GroveModel(GgufFile file, GroveConfig config, GroveWeights weights)
+    private readonly TiledWeights? _tiles;
+
+    private GroveModel(GgufFile file, GroveConfig config, GroveWeights weights, TiledWeights? tiles)
     {
         File = file;
         Config = config;
         Weights = weights;
+        _tiles = tiles;
     }
 
     public GgufFile File { get; }
     public GroveConfig Config { get; }
     internal GroveWeights Weights { get; }
 
+    /// <summary>Bytes of the tiled copies made at load (0 when the weights are read zero-copy from the file).</summary>
+    public long RepackedBytes => _tiles?.Bytes ?? 0;
+
     /// <summary>
     /// Maps <paramref name="path"/> and binds its weights. Throws <see cref="FileNotFoundException"/>,
     /// <see cref="GgufFormatException"/> or <see cref="ModelFormatException"/> for files it cannot use.
     /// </summary>
-    public static GroveModel Load(string path)
+    /// <param name="repack">
+    /// Copy the Q4_0/Q8_0 matrices into the tiled layout the fastest kernels read (releasing the file's pages as it
+    /// goes, so memory stays about one model); false reads every weight zero-copy from the mapped file.
+    /// </param>
+    public static GroveModel Load(string path, bool repack = true)
     {
         var file = GgufFile.Open(path);
+        var tiles = repack ? new TiledWeights() : null;
         try
         {
             int vocab = file.Metadata.TryGet("tokenizer.ggml.tokens", out var tokens) && tokens.Value is string[] list
                 ? list.Length
                 : (int)(file.TryTensor(TensorNames.TokenEmbedding)?.Dimensions.ElementAtOrDefault(1) ?? 0);
             var config = GroveConfig.FromMetadata(file.Metadata, vocab);
-            return new GroveModel(file, config, GroveWeights.Bind(file, config));
+            return new GroveModel(file, config, GroveWeights.Bind(file, config, tiles), tiles);
         }
         catch
         {
+            tiles?.Dispose();
             file.Dispose();
             throw;
         }
@@ -62,5 +75,9 @@ public sealed class GroveModel : IDisposable
             + Weights.Output.ByteSize + Weights.TokenEmbedding.RowBytes;
     }
 
-    public void Dispose() => File.Dispose();
+    public void Dispose()
+    {
+        _tiles?.Dispose();
+        File.Dispose();
+    }
 }

@@ -5,12 +5,14 @@ using GroveMoE.Cpu.Quantization;
 namespace GroveMoE.Cpu.Model;
 
 /// <summary>One SwiGLU expert stack: gate and up {hidden → width}, down {width → hidden}, one matrix each per expert.</summary>
-internal sealed class ExpertStack(GgufTensor gate, GgufTensor up, GgufTensor down, int count)
+/// <remarks>The tile pointers are the tensors' copies in the tiled layout, or null to read the file's rows.</remarks>
+internal sealed unsafe class ExpertStack(GgufTensor gate, GgufTensor up, GgufTensor down, int count,
+    byte* gateTiles = null, byte* upTiles = null, byte* downTiles = null)
 {
     public int Count { get; } = count;
-    public WeightMatrix Gate(int expert) => WeightMatrix.Slice(gate, expert);
-    public WeightMatrix Up(int expert) => WeightMatrix.Slice(up, expert);
-    public WeightMatrix Down(int expert) => WeightMatrix.Slice(down, expert);
+    public WeightMatrix Gate(int expert) => WeightMatrix.Slice(gate, expert, gateTiles);
+    public WeightMatrix Up(int expert) => WeightMatrix.Slice(up, expert, upTiles);
+    public WeightMatrix Down(int expert) => WeightMatrix.Slice(down, expert, downTiles);
     public long ParametersPerExpert => Gate(0).ParameterCount + Up(0).ParameterCount + Down(0).ParameterCount;
     public long BytesPerExpert => Gate(0).ByteSize + Up(0).ByteSize + Down(0).ByteSize;
 }
@@ -41,13 +43,16 @@ internal sealed class GroveWeights
 
     private const int TensorsPerLayer = 15;
 
-    public static GroveWeights Bind(GgufFile file, GroveConfig c)
+    /// <param name="tiles">Where to put tiled copies of the quantized matrices; null keeps every weight zero-copy in the file.</param>
+    public static GroveWeights Bind(GgufFile file, GroveConfig c, TiledWeights? tiles = null)
     {
         // Every layer has 15 tensors, so the tensor count bounds block_count before anything is sized by it.
         if (file.TensorInfos.Count < (long)c.Layers * TensorsPerLayer)
             throw new ModelFormatException(
                 $"grovemoe.block_count = {c.Layers} needs {(long)c.Layers * TensorsPerLayer} layer tensors; the file has {file.TensorInfos.Count} tensors");
-        var binder = new Binder(file);
+        // A tied output matrix is also the embedding, whose rows are read from the file: keep its pages.
+        string? tied = file.HasTensor(TensorNames.Output) ? null : TensorNames.TokenEmbedding;
+        var binder = new Binder(file, tiles, tied);
         var layers = new LayerWeights[c.Layers];
         for (int l = 0; l < c.Layers; l++)
         {
@@ -68,17 +73,16 @@ internal sealed class GroveWeights
                     c.Hidden, c.AdjugateWidth, c.Groups),
             };
         }
-        var embedding = binder.Matrix(TensorNames.TokenEmbedding, c.Hidden, c.Vocab);
         return new GroveWeights
         {
-            TokenEmbedding = embedding,
+            TokenEmbedding = binder.Matrix(TensorNames.TokenEmbedding, c.Hidden, c.Vocab, tiled: false),
             OutputNorm = binder.Vector(TensorNames.OutputNorm, c.Hidden),
-            Output = file.HasTensor(TensorNames.Output) ? binder.Matrix(TensorNames.Output, c.Hidden, c.Vocab) : embedding,
+            Output = binder.Matrix(tied ?? TensorNames.Output, c.Hidden, c.Vocab),
             Layers = layers,
         };
     }
 
-    private sealed class Binder(GgufFile file)
+    private sealed unsafe class Binder(GgufFile file, TiledWeights? tiles, string? keepPages)
     {
         private GgufTensor Get(string name, params long[] shape)
         {
@@ -90,7 +94,15 @@ internal sealed class GroveWeights
             return t;
         }
 
-        public WeightMatrix Matrix(string name, int columns, int rows) => WeightMatrix.From(Get(name, columns, rows));
+        public WeightMatrix Matrix(string name, int columns, int rows, bool tiled = true)
+        {
+            var t = Get(name, columns, rows);
+            var matrix = WeightMatrix.From(t);
+            return tiled ? matrix.WithTiles(Tiles(t)) : matrix;
+        }
+
+        private byte* Tiles(GgufTensor t) =>
+            tiles != null && TileLayout.Supports(t.Type) ? tiles.Tile(t, releaseSource: t.Name != keepPages) : null;
 
         /// <summary>Small vectors (norm weights) are converted to float once; they are kilobytes, not weights that matter.</summary>
         public float[] Vector(string name, int length)
@@ -101,7 +113,10 @@ internal sealed class GroveWeights
             return values;
         }
 
-        public ExpertStack Experts(string gate, string up, string down, int hidden, int width, int count) => new(
-            Get(gate, hidden, width, count), Get(up, hidden, width, count), Get(down, width, hidden, count), count);
+        public ExpertStack Experts(string gate, string up, string down, int hidden, int width, int count)
+        {
+            GgufTensor g = Get(gate, hidden, width, count), u = Get(up, hidden, width, count), d = Get(down, width, hidden, count);
+            return new ExpertStack(g, u, d, count, Tiles(g), Tiles(u), Tiles(d));
+        }
     }
 }

@@ -30,8 +30,8 @@ public sealed class LanguageModelTests(TinyLanguageModelFixture tiny) : IClassFi
     [Fact]
     public void OpenChatUsesTheModelsTemplateAndDefaults()
     {
-        var chat = tiny.Model.OpenChat(new ChatSessionOptions { SystemPrompt = "Be brief." });
-        using var session = chat.Session;
+        using var chat = tiny.Model.OpenChat(new ChatSessionOptions { SystemPrompt = "Be brief." });
+        var session = chat.Session;
         Assert.Equal(TinyLanguageModelFixture.Session.ContextLength, session.ContextLength);
         Assert.Equal("tiny", tiny.Model.Name);
         Assert.True(tiny.Model.ChatTemplate.IsQwen3);

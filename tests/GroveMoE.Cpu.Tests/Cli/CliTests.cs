@@ -132,6 +132,7 @@ public sealed class CliTests : IClassFixture<CliTests.Files>
     [InlineData("logits", "--tokens", "1,64")] // the tiny model's vocabulary is 0..63
     [InlineData("logits", "--tokens", "-3")]
     [InlineData("no-such-command")]
+    [InlineData("serve", "--host", "not a host")]
     public void BadArgumentsAreOneErrorLine(params string[] args)
     {
         var full = args[0] == "logits" ? new[] { "logits", "-m", _files.Valid }.Concat(args[1..]).ToArray() : args;

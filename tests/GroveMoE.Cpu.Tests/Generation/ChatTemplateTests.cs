@@ -10,7 +10,7 @@ public class ChatTemplateTests
 {
     private static readonly ChatTemplate Template = ChatTemplate.ForModel(new GgufMetadata());
 
-    private static readonly Lazy<(ChatTurn[] Messages, bool Thinking, string Prompt)[]> Reference = new(LoadReference);
+    private static readonly Lazy<(ChatTurn[] Messages, bool Thinking, string Prompt, ChatTool[] Tools)[]> Reference = new(LoadReference);
 
     private static readonly ChatTemplate Qwen3 = ChatTemplate.Detect(
         JsonDocument.Parse(BuiltInTokenizer.Qwen3TokenizerConfigJson).RootElement.GetProperty("chat_template").GetString());
@@ -27,8 +27,8 @@ public class ChatTemplateTests
     [MemberData(nameof(ReferenceIndices))]
     public void RendersLikeQwen3sJinjaTemplate(int index)
     {
-        var (messages, thinking, prompt) = Reference.Value[index];
-        Assert.Equal(prompt, Qwen3.Render(null, messages, thinking));
+        var (messages, thinking, prompt, tools) = Reference.Value[index];
+        Assert.Equal(prompt, Qwen3.Render(null, messages, thinking, tools));
     }
 
     [Fact]
@@ -92,21 +92,37 @@ public class ChatTemplateTests
         Assert.Equal("no think block", ChatTemplate.WithoutThinking("no think block"));
     }
 
-    private static (ChatTurn[], bool, string)[] LoadReference()
+    private static (ChatTurn[], bool, string, ChatTool[])[] LoadReference()
     {
         using var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(SourceDirectory(), "qwen3-chat-prompts.json")));
         return json.RootElement.GetProperty("cases").EnumerateArray().Select(c => (
-            c.GetProperty("messages").EnumerateArray().Select(m => new ChatTurn(
-                m.GetProperty("role").GetString() switch
-                {
-                    "system" => AuthorRole.System,
-                    "user" => AuthorRole.User,
-                    _ => AuthorRole.Assistant,
-                },
-                m.GetProperty("content").GetString()!)).ToArray(),
+            c.GetProperty("messages").EnumerateArray().Select(Turn).ToArray(),
             c.GetProperty("enable_thinking").GetBoolean(),
-            c.GetProperty("prompt").GetString()!)).ToArray();
+            c.GetProperty("prompt").GetString()!,
+            c.TryGetProperty("tools", out var tools)
+                ? tools.EnumerateArray().Select(t => t.GetProperty("function")).Select(f => new ChatTool(
+                    f.GetProperty("name").GetString()!,
+                    f.TryGetProperty("description", out var d) ? d.GetString() : null,
+                    f.GetProperty("parameters").Clone())).ToArray()
+                : [])).ToArray();
     }
+
+    private static ChatTurn Turn(JsonElement m) => new(
+        m.GetProperty("role").GetString() switch
+        {
+            "system" => AuthorRole.System,
+            "user" => AuthorRole.User,
+            "tool" => AuthorRole.Tool,
+            _ => AuthorRole.Assistant,
+        },
+        m.GetProperty("content").GetString()!)
+    {
+        ToolCalls = m.TryGetProperty("tool_calls", out var calls)
+            ? calls.EnumerateArray().Select(c => new ToolCall(c.GetProperty("function").GetProperty("name").GetString()!,
+                c.GetProperty("function").GetProperty("arguments").GetString()!) { Id = c.GetProperty("id").GetString() }).ToArray()
+            : [],
+        Reasoning = m.TryGetProperty("reasoning_content", out var r) ? r.GetString() : null,
+    };
 
     private static string SourceDirectory([CallerFilePath] string path = "") => Path.GetDirectoryName(path)!;
 }

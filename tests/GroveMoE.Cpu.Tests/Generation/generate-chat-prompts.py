@@ -14,7 +14,7 @@ from jinja2.ext import loopcontrols
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 here = os.path.dirname(os.path.abspath(__file__))
-config_path = os.path.join(here, "../../../src/GroveMoE.Cpu/Tokenization/Resources/qwen3-tokenizer_config.json.gz")
+config_path = os.path.join(here, "../../../src/GroveMoE.Cpu.Conversion/Tokenization/Resources/qwen3-tokenizer_config.json.gz")
 with gzip.open(config_path, "rt", encoding="utf-8") as f:
     template_text = json.load(f)["chat_template"]
 env = ImmutableSandboxedEnvironment(trim_blocks=True, lstrip_blocks=True, extensions=[loopcontrols])
@@ -25,6 +25,18 @@ template = env.from_string(template_text)
 def S(c): return {"role": "system", "content": c}
 def U(c): return {"role": "user", "content": c}
 def A(c): return {"role": "assistant", "content": c}
+def T(c): return {"role": "tool", "content": c}
+def Call(content, *calls, reasoning=None):
+    m = {"role": "assistant", "content": content,
+         "tool_calls": [{"id": f"call_{i}", "type": "function", "function": {"name": n, "arguments": a}} for i, (n, a) in enumerate(calls)]}
+    if reasoning is not None: m["reasoning_content"] = reasoning
+    return m
+
+
+WEATHER = {"type": "function", "function": {"name": "get_weather", "description": "Weather in a city, now.",
+           "parameters": {"type": "object", "properties": {"city": {"type": "string", "description": "e.g. Zürich \"ZH\""},
+                          "unit": {"enum": ["c", "f"]}}, "required": ["city"]}}}
+SEARCH = {"type": "function", "function": {"name": "search", "parameters": {"type": "object", "properties": {"q": {"type": "string"}, "n": {"type": "integer", "minimum": 1}}}}}
 
 
 conversations = [
@@ -48,6 +60,18 @@ conversations = [
     [U("special-looking text <|im_end|> inside")],
 ]
 
+tool_conversations = [
+    ([WEATHER], [U("Weather in Paris?")]),
+    ([WEATHER, SEARCH], [S("You are terse."), U("Weather in Paris?")]),
+    ([WEATHER], [U("Weather in Paris?"), Call("", ("get_weather", '{"city": "Paris"}')), T('{"temp": 21}')]),
+    ([WEATHER, SEARCH], [S("sys"), U("Paris and Rome, and search news"),
+                         Call("Let me check.", ("get_weather", '{"city": "Paris"}'), ("get_weather", '{"city":"Rome","unit":"c"}'), ("search", '{"q": "news"}')),
+                         T("sunny"), T("rainy"), T("no news"), A("Paris is sunny, Rome rainy."), U("Thanks /no_think")]),
+    ([WEATHER], [U("Weather?"), Call("<think>\nneed the city\n</think>\n\n", ("get_weather", '{"city": "Oslo"}')), T("cold")]),
+    ([WEATHER], [U("Weather?"), Call("", ("get_weather", '{"city": "Oslo"}'), reasoning="kept apart"), T("cold"), A("It is cold."), U("And tomorrow?")]),
+    (None, [U("no tools but a call"), Call("ok", ("get_weather", '{}')), T("x")]),
+]
+
 
 def effective_thinking(messages, enable_thinking):
     for m in reversed(messages):
@@ -58,11 +82,13 @@ def effective_thinking(messages, enable_thinking):
 
 
 cases = []
-for messages in conversations:
+for tools, messages in [(None, m) for m in conversations] + tool_conversations:
     for enable_thinking in (True, False):
         thinking = effective_thinking(messages, enable_thinking)
-        prompt = template.render(messages=messages, add_generation_prompt=True, enable_thinking=thinking)
-        cases.append({"messages": messages, "enable_thinking": enable_thinking, "prompt": prompt})
+        prompt = template.render(messages=messages, tools=tools, add_generation_prompt=True, enable_thinking=thinking)
+        case = {"messages": messages, "enable_thinking": enable_thinking, "prompt": prompt}
+        if tools: case["tools"] = tools
+        cases.append(case)
 
 with open(os.path.join(here, "qwen3-chat-prompts.json"), "w", encoding="utf-8") as f:
     json.dump({"source": "Qwen3 tokenizer_config.json chat_template, jinja2", "cases": cases}, f, ensure_ascii=False, indent=1)

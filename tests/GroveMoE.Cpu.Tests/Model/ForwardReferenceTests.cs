@@ -42,7 +42,8 @@ public sealed class ForwardReferenceTests(ITestOutputHelper output) : IDisposabl
     /// Against the reference that applies the same Q8 rounding the remaining difference is float32 arithmetic
     /// (measured ~2e-7), except that float32 noise can now and then push x/d across a rounding midpoint or a router
     /// near-tie; such a flip perturbs that position and, through the KV cache, the later ones. So the tight 1e-5 bound
-    /// must hold at 3/4 of positions, and every position stays within the loose bound.
+    /// must hold at 3/4 of positions, and every position stays within the loose bound. Both weight layouts are
+    /// checked: the tiled copy made at load and the zero-copy file rows.
     /// </summary>
     [Theory]
     [InlineData(GgmlType.Q8_0, null, 11, false)]
@@ -60,12 +61,40 @@ public sealed class ForwardReferenceTests(ITestOutputHelper output) : IDisposabl
         string path = TestModels.Write(_dir.Path, config, type, expertType, tied, (ulong)seed);
         var tokens = TestModels.Prompt(seed, 8, config.Vocab);
         var model = ReferenceModel.Load(path);
-        var actual = TestModels.ProductionLogits(path, tokens);
         var rounded = ReferenceForward.Run(model, tokens, new ReferenceVariant { RoundActivationsToQ8 = true }).Logits;
         var exact = ReferenceForward.Run(model, tokens).Logits;
+        foreach (bool repack in new[] { true, false })
+        {
+            var actual = TestModels.ProductionLogits(path, tokens, repack: repack);
+            CheckQuantized($"{type}/{expertType} {(repack ? "tiled" : "zero-copy")}", actual, rounded, exact, config.Vocab, tokens.Length);
+        }
+    }
 
+    /// <summary>The tiled layout gives the zero-copy path's logits up to float summation order.</summary>
+    [Theory]
+    [InlineData(GgmlType.Q4_0, 21)]
+    [InlineData(GgmlType.Q8_0, 22)]
+    public void TiledLayoutMatchesZeroCopy(GgmlType type, int seed)
+    {
+        var config = TestModels.RandomConfig(seed);
+        string path = TestModels.Write(_dir.Path, config, type, seed: (ulong)seed);
+        var tokens = TestModels.Prompt(seed, 8, config.Vocab);
+        var tiled = TestModels.ProductionLogits(path, tokens, repack: true);
+        var zeroCopy = TestModels.ProductionLogits(path, tokens, repack: false);
         int vocab = config.Vocab, tight = 0;
         for (int t = 0; t < tokens.Length; t++)
+        {
+            if (LogitComparison.WorstRelativeError(tiled.AsSpan(t * vocab, vocab), zeroCopy.AsSpan(t * vocab, vocab), vocab) < 1e-5) tight++;
+        }
+        output.WriteLine($"{type}: {tight}/{tokens.Length} positions within 1e-5 of the zero-copy logits");
+        // As above: a float32 difference can flip one Q8 rounding of an activation, which moves that position.
+        Assert.True(tight * 4 >= tokens.Length * 3, $"only {tight}/{tokens.Length} positions within 1e-5 of the zero-copy logits");
+    }
+
+    private void CheckQuantized(string label, float[] actual, double[][] rounded, double[][] exact, int vocab, int positions)
+    {
+        int tight = 0;
+        for (int t = 0; t < positions; t++)
         {
             double error = LogitComparison.WorstRelativeError(actual.AsSpan(t * vocab, vocab), [rounded[t]]);
             if (error < 1e-5) tight++;
@@ -73,10 +102,10 @@ public sealed class ForwardReferenceTests(ITestOutputHelper output) : IDisposabl
         double roundedError = LogitComparison.WorstRelativeError(actual, rounded);
         double exactError = LogitComparison.WorstRelativeError(actual, exact);
         double agreement = LogitComparison.TopOneAgreement(actual, exact);
-        output.WriteLine($"{type}/{expertType}: vs Q8-rounding reference {roundedError:E2} ({tight}/{tokens.Length} positions < 1e-5), " +
+        output.WriteLine($"{label}: vs Q8-rounding reference {roundedError:E2} ({tight}/{positions} positions < 1e-5), " +
             $"vs exact {exactError:E2}, top-1 agreement {agreement:P0}");
 
-        Assert.True(tight * 4 >= tokens.Length * 3, $"only {tight}/{tokens.Length} positions within 1e-5 of the Q8-rounding reference");
+        Assert.True(tight * 4 >= positions * 3, $"{label}: only {tight}/{positions} positions within 1e-5 of the Q8-rounding reference");
         Assert.True(roundedError < 0.05, $"relative error {roundedError:E2} against the Q8-rounding reference");
         Assert.True(exactError < 0.05, $"relative error {exactError:E2} against the exact reference");
         Assert.True(agreement >= 0.75, $"top-1 agreement {agreement:P0} with the exact reference");

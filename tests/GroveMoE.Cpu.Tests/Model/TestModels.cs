@@ -55,9 +55,9 @@ public static class TestModels
     }
 
     /// <summary>Production logits of every position of <paramref name="tokens"/> evaluated as one batch.</summary>
-    public static float[] ProductionLogits(string path, int[] tokens, int threads = 2)
+    public static float[] ProductionLogits(string path, int[] tokens, int threads = 2, bool repack = true)
     {
-        using var model = GroveModel.Load(path);
+        using var model = GroveModel.Load(path, repack);
         using var forward = new GroveForward(model, tokens.Length, threads);
         var logits = new float[tokens.Length * model.Config.Vocab];
         forward.Evaluate(tokens, logits, allPositions: true);

@@ -4,7 +4,6 @@ using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
 using GroveMoE.Cli.Serving;
-using GroveMoE.Cpu.CommandLine;
 
 namespace GroveMoE.Cpu.Tests.Serving;
 
@@ -246,15 +245,15 @@ public sealed class ServeOperationsTests(TinyLanguageModelFixture tiny) : IClass
     [Fact]
     public async Task StartUpMistakesAreUserErrors()
     {
-        await Assert.ThrowsAsync<UserInputException>(() => Start(o => o with { Host = "not a host" }));
+        await Assert.ThrowsAsync<ServeOptionsException>(() => Start(o => o with { Host = "not a host" }));
 
         using var taken = new TcpListener(IPAddress.Loopback, 0);
         taken.Start();
         int port = ((IPEndPoint)taken.LocalEndpoint).Port;
-        var inUse = await Assert.ThrowsAsync<UserInputException>(() => Start(o => o with { Port = port }));
+        var inUse = await Assert.ThrowsAsync<ServeOptionsException>(() => Start(o => o with { Port = port }));
         Assert.Contains("cannot listen", inUse.Message);
 
-        var tooLarge = await Assert.ThrowsAsync<UserInputException>(() =>
+        var tooLarge = await Assert.ThrowsAsync<ServeOptionsException>(() =>
             Start(o => o with { Parallel = 64, Session = o.Session with { ContextLength = 1 << 30 } }));
         Assert.Contains("KV cache", tooLarge.Message);
     }

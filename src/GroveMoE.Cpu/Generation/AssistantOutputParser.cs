@@ -1,0 +1,187 @@
+using System.Text;
+using System.Text.Json;
+
+namespace GroveMoE.Cpu.Generation;
+
+/// <summary>What the model wrote, taken apart: reasoning, answer text, or one tool call.</summary>
+public readonly record struct AssistantPart(AssistantPartKind Kind, string Text, ToolCall? Call = null);
+
+public enum AssistantPartKind
+{
+    Reasoning,
+    Content,
+    ToolCall,
+}
+
+/// <summary>
+/// Splits Qwen3's output as it streams: a leading <c>&lt;think&gt;…&lt;/think&gt;</c> block is reasoning, each
+/// <c>&lt;tool_call&gt;{"name": …, "arguments": …}&lt;/tool_call&gt;</c> block is a call, the rest is the answer. Text
+/// that may be the start of a tag is held back until it is known not to be; a block whose JSON does not parse stays
+/// in the answer as written. Whitespace next to tool calls is dropped, as the template adds it.
+/// </summary>
+public sealed class AssistantOutputParser(bool reasoningFirst, bool parseToolCalls)
+{
+    private const string ThinkOpen = "<think>", ThinkClose = "</think>", CallOpen = "<tool_call>", CallClose = "</tool_call>";
+
+    private readonly StringBuilder _pending = new();
+    private Mode _mode = reasoningFirst ? Mode.Start : Mode.Content;
+    private bool _skipNewlines;
+    private int _calls;
+
+    private enum Mode { Start, Reasoning, Content }
+
+    /// <summary>How many tool calls came out so far.</summary>
+    public int ToolCalls => _calls;
+
+    public void Push(string piece, List<AssistantPart> output)
+    {
+        _pending.Append(piece);
+        while (Step(output, final: false)) { }
+    }
+
+    /// <summary>The end of the output: what was held back comes out as what it is.</summary>
+    public void Flush(List<AssistantPart> output)
+    {
+        while (Step(output, final: true)) { }
+        string rest = _pending.ToString();
+        _pending.Clear();
+        if (_mode == Mode.Reasoning) Emit(output, AssistantPartKind.Reasoning, rest.TrimEnd('\n'));
+        else if (_calls == 0 || rest.Trim().Length > 0) Emit(output, AssistantPartKind.Content, _calls > 0 ? rest.Trim() : rest);
+    }
+
+    /// <summary>Takes what can be decided from the pending text; false when it must wait for more.</summary>
+    private bool Step(List<AssistantPart> output, bool final)
+    {
+        string text = _pending.ToString();
+        if (_skipNewlines)
+        {
+            int skip = 0;
+            while (skip < text.Length && text[skip] == '\n') skip++;
+            _pending.Remove(0, skip);
+            text = text[skip..];
+            if (text.Length == 0) return false;
+            _skipNewlines = false;
+        }
+        switch (_mode)
+        {
+            case Mode.Start:
+            {
+                string head = text.TrimStart();
+                if (head.StartsWith(ThinkOpen, StringComparison.Ordinal))
+                {
+                    _pending.Remove(0, text.Length - head.Length + ThinkOpen.Length);
+                    _mode = Mode.Reasoning;
+                    _skipNewlines = true;
+                    return true;
+                }
+                if (!final && ThinkOpen.StartsWith(head, StringComparison.Ordinal)) return false;
+                _mode = Mode.Content;
+                return true;
+            }
+            case Mode.Reasoning:
+            {
+                int close = text.IndexOf(ThinkClose, StringComparison.Ordinal);
+                if (close >= 0)
+                {
+                    Emit(output, AssistantPartKind.Reasoning, text[..close].TrimEnd('\n'));
+                    _pending.Remove(0, close + ThinkClose.Length);
+                    _mode = Mode.Content;
+                    _skipNewlines = true;
+                    return true;
+                }
+                int safe = SafeLength(text, ThinkClose, holdNewlines: true);
+                Emit(output, AssistantPartKind.Reasoning, text[..safe]);
+                _pending.Remove(0, safe);
+                return false;
+            }
+            default:
+            {
+                if (!parseToolCalls)
+                {
+                    Emit(output, AssistantPartKind.Content, text);
+                    _pending.Clear();
+                    return false;
+                }
+                int open = text.IndexOf(CallOpen, StringComparison.Ordinal);
+                if (open < 0)
+                {
+                    int safe = final ? text.Length : SafeLength(text, CallOpen, holdNewlines: false);
+                    if (!final) safe = text[..safe].TrimEnd().Length; // whitespace before a call is the template's
+                    Emit(output, AssistantPartKind.Content, text[..safe]);
+                    _pending.Remove(0, safe);
+                    return false;
+                }
+                int close = text.IndexOf(CallClose, open, StringComparison.Ordinal);
+                if (close < 0)
+                {
+                    string before = text[..open].TrimEnd();
+                    Emit(output, AssistantPartKind.Content, before);
+                    _pending.Remove(0, open);
+                    return false;
+                }
+                Emit(output, AssistantPartKind.Content, text[..open].TrimEnd());
+                string block = text[open..(close + CallClose.Length)];
+                if (Parse(block[CallOpen.Length..^CallClose.Length]) is { } call)
+                {
+                    output.Add(new AssistantPart(AssistantPartKind.ToolCall, block, call));
+                    _calls++;
+                }
+                else
+                {
+                    Emit(output, AssistantPartKind.Content, block);
+                }
+                _pending.Remove(0, close + CallClose.Length);
+                _skipNewlines = true;
+                return true;
+            }
+        }
+    }
+
+    /// <summary>How much of <paramref name="text"/> cannot be the start of <paramref name="tag"/> (or trailing newlines).</summary>
+    private static int SafeLength(string text, string tag, bool holdNewlines)
+    {
+        int safe = text.Length;
+        for (int n = Math.Min(tag.Length - 1, text.Length); n > 0; n--)
+        {
+            if (text.AsSpan(text.Length - n).SequenceEqual(tag.AsSpan(0, n)))
+            {
+                safe = text.Length - n;
+                break;
+            }
+        }
+        if (holdNewlines) while (safe > 0 && text[safe - 1] == '\n') safe--;
+        return safe;
+    }
+
+    private static void Emit(List<AssistantPart> output, AssistantPartKind kind, string text)
+    {
+        if (text.Length > 0) output.Add(new AssistantPart(kind, text));
+    }
+
+    /// <summary>{"name": "...", "arguments": {...}} (arguments may also be a JSON string holding the object).</summary>
+    public static ToolCall? Parse(string json)
+    {
+        try
+        {
+            using var document = JsonDocument.Parse(json);
+            var root = document.RootElement;
+            if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("name", out var name) || name.ValueKind != JsonValueKind.String)
+                return null;
+            string arguments = "{}";
+            if (root.TryGetProperty("arguments", out var args))
+            {
+                arguments = args.ValueKind switch
+                {
+                    JsonValueKind.Object => args.GetRawText(),
+                    JsonValueKind.String => args.GetString()!,
+                    _ => "{}",
+                };
+            }
+            return new ToolCall(name.GetString()!, arguments);
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+}
