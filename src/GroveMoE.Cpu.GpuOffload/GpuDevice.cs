@@ -18,8 +18,13 @@ public sealed class GpuDevice : IDisposable
 
     internal Accelerator Accelerator { get; }
 
+    /// <summary>The accelerator's name.</summary>
     public string Name => Accelerator.Name;
+
+    /// <summary>The accelerator's memory in bytes.</summary>
     public long MemoryBytes => Accelerator.MemorySize;
+
+    /// <summary>True for a CUDA GPU, false for ILGPU's CPU emulation.</summary>
     public bool IsCuda => Accelerator.AcceleratorType == AcceleratorType.Cuda;
 
     /// <summary>The first CUDA device, or null (with the reason in <paramref name="why"/>) when there is none.</summary>
@@ -54,6 +59,7 @@ public sealed class GpuDevice : IDisposable
         return new GpuDevice(context, context.CreateCPUAccelerator(0));
     }
 
+    /// <summary>Releases the accelerator and its ILGPU context.</summary>
     public void Dispose()
     {
         Accelerator.Dispose();

@@ -3,12 +3,14 @@ using GroveMoE.Cpu.GpuOffload.Kernels;
 using GroveMoE.Cpu.Model;
 using ILGPU;
 using ILGPU.Runtime;
+using Microsoft.Extensions.Logging;
 
 namespace GroveMoE.Cpu.GpuOffload;
 
 /// <summary>
 /// Runs the first layers of a <see cref="GroveModel"/> on an ILGPU accelerator: attention with a device KV cache
-/// and, where they fit, the router and experts. Plugged into <see cref="GroveForward.Offload"/>, which disposes it.
+/// and, where they fit, the router and experts. Plugged into <see cref="GroveForward.Offload"/> (or made by a
+/// <see cref="Generation.SessionOptions.LayerOffload"/> factory, whose session disposes it).
 /// </summary>
 public sealed class GpuLayerOffload : ILayerOffload
 {
@@ -74,21 +76,31 @@ public sealed class GpuLayerOffload : ILayerOffload
     /// <summary>Offloaded layers whose router and experts run on the device too.</summary>
     public int ExpertLayersOnDevice { get; private set; }
 
+    /// <summary>Device memory it holds: weights, KV caches and working buffers.</summary>
     public long DeviceBytes => _memory.AllocatedBytes;
+
+    /// <summary>The accelerator's name.</summary>
     public string DeviceName => _device.Name;
 
     /// <summary>
     /// Uploads the first <see cref="GpuOffloadOptions.Layers"/> layers of <paramref name="model"/>. When the device
-    /// runs out of memory it keeps the layers (or expert stacks) that fit and says so through <paramref name="notice"/>;
+    /// runs out of memory it keeps the layers (or expert stacks) that fit and logs a warning saying so;
     /// if not even the working buffers fit it returns null. <paramref name="maxRows"/> is the forward pass's batch size.
     /// </summary>
+    /// <param name="device">The accelerator to run on.</param>
+    /// <param name="model">The weights to upload.</param>
+    /// <param name="options">How many layers, where their experts go, the memory budget.</param>
+    /// <param name="contextLength">Positions of the device KV cache.</param>
+    /// <param name="maxRows">Most tokens per <see cref="RunLayer"/>: the forward pass's batch size.</param>
+    /// <param name="logger">Receives a warning for each part that stays on the CPU, and why.</param>
+    /// <param name="ownsDevice">Whether the offload disposes <paramref name="device"/> (also when it returns null).</param>
     public static GpuLayerOffload? Create(GpuDevice device, GroveModel model, GpuOffloadOptions options, int contextLength,
-        int maxRows, Action<string>? notice = null, bool ownsDevice = false)
+        int maxRows, ILogger? logger = null, bool ownsDevice = false)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(options.Layers);
         if (model.File.TensorInfos.FirstOrDefault(t => !WeightDot.Supports(t.Type)) is { } other)
         {
-            notice?.Invoke($"the GPU kernels do not read {other.Type} weights ('{other.Name}'); running on the CPU");
+            logger?.LogWarning("{Notice}", $"the GPU kernels do not read {other.Type} weights ('{other.Name}'); running on the CPU");
             if (ownsDevice) device.Dispose();
             return null;
         }
@@ -100,15 +112,15 @@ public sealed class GpuLayerOffload : ILayerOffload
         }
         catch (DeviceOutOfMemoryException)
         {
-            notice?.Invoke($"the GPU working buffers for a context of {contextLength} do not fit in device memory; running on the CPU");
+            logger?.LogWarning("{Notice}", $"the GPU working buffers for a context of {contextLength} do not fit in device memory; running on the CPU");
             if (ownsDevice) device.Dispose();
             return null;
         }
-        offload.Upload(model, Math.Min(options.Layers, model.Config.Layers), options.Experts, notice);
+        offload.Upload(model, Math.Min(options.Layers, model.Config.Layers), options.Experts, logger);
         return offload;
     }
 
-    private void Upload(GroveModel model, int layers, GpuExpertPlacement placement, Action<string>? notice)
+    private void Upload(GroveModel model, int layers, GpuExpertPlacement placement, ILogger? logger)
     {
         var weights = model.Weights.Layers;
         bool expertsNow = placement == GpuExpertPlacement.All;
@@ -124,7 +136,7 @@ public sealed class GpuLayerOffload : ILayerOffload
             }
             catch (DeviceOutOfMemoryException)
             {
-                notice?.Invoke($"only {l} of {layers} layers fit in GPU memory; layers {l}.. run on the CPU");
+                logger?.LogWarning("{Notice}", $"only {l} of {layers} layers fit in GPU memory; layers {l}.. run on the CPU");
                 return;
             }
         }
@@ -138,20 +150,23 @@ public sealed class GpuLayerOffload : ILayerOffload
             }
             catch (DeviceOutOfMemoryException)
             {
-                notice?.Invoke($"the experts of {l} of {LayersOnDevice} offloaded layers fit in GPU memory; the others run on the CPU");
+                logger?.LogWarning("{Notice}", $"the experts of {l} of {LayersOnDevice} offloaded layers fit in GPU memory; the others run on the CPU");
                 return;
             }
         }
     }
 
+    /// <inheritdoc/>
     public bool OwnsLayer(int layer) => _layers[layer] is not null;
 
+    /// <inheritdoc/>
     public bool OwnsExperts(int layer) => _layers[layer]?.HasExperts == true;
 
+    /// <inheritdoc/>
     public int RunLayer(int layer, Span<float> x, int n, int startPosition)
     {
         var d = _layers[layer] ?? throw new InvalidOperationException($"layer {layer} is not on the device");
-        if (n > _maxRows) throw new ArgumentException($"{n} rows exceed the offload's batch of {_maxRows}");
+        if (n > _maxRows) throw new ArgumentOutOfRangeException(nameof(n), n, $"{n} rows exceed the offload's batch of {_maxRows}");
         if (startPosition + n > _capacity) throw new ContextFullException(_capacity, startPosition + n);
         int hidden = _c.Hidden;
         var xView = _x.SubView(0, (long)n * hidden);
@@ -223,6 +238,7 @@ public sealed class GpuLayerOffload : ILayerOffload
         _anglesRows = n;
     }
 
+    /// <summary>Frees its device memory, and the device when it owns it (<c>ownsDevice</c> of <see cref="Create"/>).</summary>
     public void Dispose()
     {
         _memory.Dispose();

@@ -14,6 +14,8 @@ public enum GpuExpertPlacement
 }
 
 /// <summary>What to offload: the first <see cref="Layers"/> layers, their experts per <see cref="Experts"/>.</summary>
+/// <param name="Layers">How many of the first layers run on the device.</param>
+/// <param name="Experts">Where the experts of those layers live.</param>
 public sealed record GpuOffloadOptions(int Layers, GpuExpertPlacement Experts = GpuExpertPlacement.All)
 {
     /// <summary>Device bytes this offload may allocate; null for all the device has.</summary>

@@ -1,6 +1,7 @@
 using GroveMoE.Cpu.CommandLine;
 using System.CommandLine;
 using GroveMoE.Cli.Output;
+using GroveMoE.Cli.Terminal;
 using GroveMoE.Cpu;
 using GroveMoE.Cpu.Generation;
 using GroveMoE.Cpu.Model;
@@ -14,13 +15,14 @@ namespace GroveMoE.Cli.Commands;
 /// </summary>
 internal static class ChatCommand
 {
-    private const string Help = """
+    private const string Help = """"
         /reset   forget the conversation
         /stats   context use and the last answer's statistics
         /help    this list
         /exit    quit (or Ctrl-D)
         Ctrl-C stops an answer. End a message with /think or /no_think to switch Qwen3's thinking for that turn.
-        """;
+        """ starts and ends a message of several lines; Alt+Enter (or Ctrl-J) adds a line; Up/Down go through the history.
+        """";
 
     public static Option<string?> SystemOption() => new("--system") { Description = "system prompt" };
 
@@ -32,10 +34,11 @@ internal static class ChatCommand
         var sessionGroup = new ModelOptions.SessionGroup();
         var maxTokens = ModelOptions.TokenLimit("most tokens per answer", 1024);
         var system = SystemOption();
-        var noThink = NoThinkOption();
+        var thinking = new ThinkingOptions();
         var sampling = new SamplingOptions();
-        var command = new Command("chat", "Chat with a model in the terminal") { maxTokens, system, noThink };
+        var command = new Command("chat", "Chat with a model in the terminal") { maxTokens, system };
         model.AddTo(command);
+        thinking.AddTo(command);
         sessionGroup.AddTo(command);
         sampling.AddTo(command);
         command.SetAction(parse =>
@@ -44,17 +47,19 @@ internal static class ChatCommand
             var sessionOptions = sessionGroup.Read(parse);
             using var loaded = ModelLoader.Open(model.Resolve(parse));
             using var session = loaded.OpenSession(sessionOptions);
-            var chat = new ChatSession(session, new ChatSessionOptions { SystemPrompt = parse.GetValue(system), Thinking = !parse.GetValue(noThink) });
-            return Loop(chat, loaded, generation);
+            var chat = new ChatSession(session, new ChatSessionOptions { SystemPrompt = parse.GetValue(system), Thinking = thinking.Thinking(parse) });
+            return Loop(chat, loaded, generation, thinking.Hide(parse));
         });
         return command;
     }
 
-    private static int Loop(ChatSession chat, LanguageModel loaded, GenerationOptions generation)
+    private static int Loop(ChatSession chat, LanguageModel loaded, GenerationOptions generation, bool hideThinking)
     {
         var console = AnsiConsole.Console;
         console.MarkupLineInterpolated($"[bold]{loaded.Name}[/] [grey]· {loaded.Model.Config.Layers} layers · context {chat.Session.ContextLength} · /help for commands[/]");
 
+        var input = new ChatInput();
+        input.Interrupted += () => Console.Error.WriteLine("(use /exit or Ctrl-D to quit)");
         CancellationTokenSource? answering = null;
         ConsoleCancelEventHandler onCancel = (_, e) =>
         {
@@ -67,8 +72,7 @@ internal static class ChatCommand
         {
             while (true)
             {
-                console.Markup("[green]> [/]");
-                string? line = Console.ReadLine();
+                string? line = input.Read();
                 if (line is null) break;
                 line = line.Trim();
                 if (line.Length == 0) continue;
@@ -97,7 +101,7 @@ internal static class ChatCommand
                 Volatile.Write(ref answering, cancel);
                 try
                 {
-                    Answer(chat, line, generation, cancel.Token);
+                    Answer(chat, line, generation, hideThinking, cancel.Token);
                 }
                 catch (ContextFullException e)
                 {
@@ -116,22 +120,25 @@ internal static class ChatCommand
         return 0;
     }
 
-    private static void Answer(ChatSession chat, string message, GenerationOptions generation, CancellationToken cancel)
+    private static void Answer(ChatSession chat, string message, GenerationOptions generation, bool hideThinking, CancellationToken cancel)
     {
         int dropped = chat.DroppedTurns;
+        var writer = new AnswerWriter(Console.Out, ColorOutput.Stdout, hideThinking);
         var stream = chat.SendAsync(message, generation, cancel).GetAsyncEnumerator(cancel);
         try
         {
-            while (stream.MoveNextAsync().AsTask().GetAwaiter().GetResult()) Console.Write(stream.Current);
+            while (stream.MoveNextAsync().AsTask().GetAwaiter().GetResult()) writer.Write(stream.Current);
         }
         finally
         {
+            writer.Finish();
             stream.DisposeAsync().AsTask().GetAwaiter().GetResult();
         }
         Console.WriteLine();
         var stats = chat.Session.LastStats!;
         if (stats.FinishReason == FinishReason.Cancelled) AnsiConsole.MarkupLine("[yellow][[stopped]][/]");
-        if (stats.FinishReason == FinishReason.ContextFull) AnsiConsole.MarkupLine("[yellow][[context full: /reset to start over]][/]");
+        if (stats.FinishReason == FinishReason.Length) AnsiConsole.MarkupLine($"[yellow][[length]][/] [grey](the answer reached --n-predict {generation.MaxTokens} tokens)[/]");
+        if (stats.FinishReason == FinishReason.ContextFull) AnsiConsole.MarkupLine("[yellow][[context full]][/] [grey](/reset starts over; --ctx sets a longer context)[/]");
         if (chat.DroppedTurns > dropped) AnsiConsole.MarkupLineInterpolated($"[grey](dropped {chat.DroppedTurns - dropped} oldest messages to fit the context)[/]");
         AnsiConsole.MarkupLine(StatsLine.Format(stats));
     }

@@ -1,6 +1,7 @@
-using GroveMoE.Cpu.CommandLine;
 using System.CommandLine;
 using GroveMoE.Cli.Output;
+using GroveMoE.Cli.Terminal;
+using GroveMoE.Cpu.CommandLine;
 using GroveMoE.Cpu.Generation;
 using Spectre.Console;
 
@@ -13,39 +14,66 @@ internal static class RunCommand
     {
         var model = new ModelSource();
         var sessionOptions = new ModelOptions.SessionGroup();
-        var prompt = new Option<string>("--prompt", "-p") { Description = "the prompt", Required = true };
+        var prompt = new Option<string?>("--prompt", "-p") { Description = "the prompt; - reads it from stdin" };
+        var promptWords = new Argument<string[]>("prompt") { Description = "the prompt (also: -p, -f FILE, or piped on stdin)", Arity = ArgumentArity.ZeroOrMore };
+        var promptFile = new Option<FileInfo?>("--file", "-f") { Description = "read the prompt from this file" };
         var maxTokens = ModelOptions.TokenLimit("most tokens to generate", 256);
         var system = ChatCommand.SystemOption();
-        var noThink = ChatCommand.NoThinkOption();
+        var thinking = new ThinkingOptions();
         var raw = new Option<bool>("--raw") { Description = "send the prompt as is, without the chat template" };
         var verbose = new Option<bool>("--verbose", "-v") { Description = "print speed and expert statistics to stderr" };
         var jsonSchema = new Option<FileInfo>("--json-schema") { Description = "answer with JSON valid under the JSON Schema in this file" }.ExistingFile();
         var json = new Option<bool>("--json") { Description = "answer with a JSON object" };
         var sampling = new SamplingOptions();
-        var command = new Command("run", "Answer one prompt and exit") { prompt, maxTokens, system, noThink, raw, verbose, jsonSchema, json };
+        var command = new Command("run", "Answer one prompt and exit") { promptWords, prompt, promptFile, maxTokens, system, raw, verbose, jsonSchema, json };
         model.AddTo(command);
+        thinking.AddTo(command);
         sessionOptions.AddTo(command);
         sampling.AddTo(command);
         command.SetAction(async (parse, cancel) =>
         {
+            string text = ReadPrompt(parse.GetValue(promptWords) ?? [], parse.GetValue(prompt), parse.GetValue(promptFile));
             var grammar = OutputGrammar.Read(parse.GetValue(jsonSchema), parse.GetValue(json));
             using var loaded = ModelLoader.Open(model.Resolve(parse, cancel));
             using var session = loaded.OpenSession(sessionOptions.Read(parse));
             var generation = new GenerationOptions { MaxTokens = parse.GetValue(maxTokens), Sampler = sampling.Read(parse), Grammar = grammar };
-            string text = parse.GetRequiredValue(prompt);
             // A grammar holds from the first token, so the answer starts after an empty think block.
-            bool thinking = !parse.GetValue(noThink) && grammar is null;
+            bool think = thinking.Thinking(parse) && grammar is null;
             var tokens = parse.GetValue(raw)
                 ? loaded.Tokenizer.Encode(text)
-                : loaded.Tokenizer.Encode(loaded.ChatTemplate.Render(parse.GetValue(system), [new ChatTurn(AuthorRole.User, text)], thinking));
+                : loaded.Tokenizer.Encode(loaded.ChatTemplate.Render(parse.GetValue(system), [new ChatTurn(AuthorRole.User, text)], think));
 
             using var stdout = Console.OpenStandardOutput();
             using var writer = new StreamWriter(stdout) { AutoFlush = true };
-            await foreach (var piece in session.GenerateAsync(tokens, generation, cancel)) await writer.WriteAsync(piece);
+            var answer = new AnswerWriter(writer, ColorOutput.Stdout, thinking.Hide(parse));
+            await foreach (var piece in session.GenerateAsync(tokens, generation, cancel)) answer.Write(piece);
+            answer.Finish();
             await writer.WriteLineAsync();
+            if (session.LastStats?.FinishReason is FinishReason.Length or FinishReason.ContextFull)
+                Console.Error.WriteLine(session.LastStats.FinishReason == FinishReason.Length
+                    ? $"[length] the answer reached --n-predict {generation.MaxTokens} tokens"
+                    : "[context full] the answer filled the context (--ctx sets a longer one)");
             if (parse.GetValue(verbose) && session.LastStats is { } stats) StandardError.Console.MarkupLine(StatsLine.Format(stats));
             return 0;
         });
         return command;
+    }
+
+    /// <summary>
+    /// The prompt from, in order: the words after <c>run</c>, <c>-p</c> (<c>-</c>: stdin), <c>-f FILE</c>, else stdin
+    /// when it is not a terminal.
+    /// </summary>
+    private static string ReadPrompt(string[] words, string? option, FileInfo? file)
+    {
+        int given = (words.Length > 0 ? 1 : 0) + (option is not null ? 1 : 0) + (file is not null ? 1 : 0);
+        if (given > 1) throw new UserInputException("give the prompt one way: as words, with -p or with -f FILE");
+        string text;
+        if (words.Length > 0) text = string.Join(' ', words);
+        else if (option is "-" || (option is null && file is null && Console.IsInputRedirected)) text = Console.In.ReadToEnd();
+        else if (option is not null) text = option;
+        else if (file is not null) text = File.Exists(file.FullName) ? File.ReadAllText(file.FullName) : throw new FileNotFoundException($"no such file: {file.FullName}", file.FullName);
+        else throw new UserInputException("no prompt: grove run \"text\", -p TEXT, -f FILE, or pipe it on stdin");
+        text = text.TrimEnd('\n', '\r');
+        return text.Trim().Length > 0 ? text : throw new UserInputException("the prompt is empty");
     }
 }

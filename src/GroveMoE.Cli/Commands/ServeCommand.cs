@@ -17,8 +17,8 @@ internal static class ServeCommand
         var host = new Option<string>("--host") { Description = "address to listen on; anything but loopback exposes the model to the network", DefaultValueFactory = _ => "127.0.0.1" };
         var port = new Option<int>("--port") { Description = "TCP port", DefaultValueFactory = _ => 8080 }.InRange(0, 65535);
         var apiKey = new Option<string?>("--api-key") { Description = "require Authorization: Bearer <key> on every request" };
-        var parallel = new Option<int>("--parallel", "-np") { Description = "requests generated at once (one session each); more wait in line", DefaultValueFactory = _ => 1 }.InRange(1, 1024);
-        var threads = new Option<int?>("--threads", "-t") { Description = "worker threads per session (default: cores / parallel)" }.InRange(1, 4096);
+        var parallel = new Option<int>("--parallel", "-np") { Description = "requests generated at once, batched (one KV cache each); more wait in line", DefaultValueFactory = _ => 1 }.InRange(1, 1024);
+        var threads = new Option<int?>("--threads", "-t") { Description = "worker threads, shared by the batched requests (default: cores)" }.InRange(1, 4096);
         var context = ModelOptions.Context();
         var maxTokens = ModelOptions.TokenLimit("default most tokens per answer", 1024);
         var kvCache = ModelOptions.KvCache();
@@ -45,7 +45,7 @@ internal static class ServeCommand
         command.SetAction(async (parse, cancel) =>
         {
             int n = parse.GetValue(parallel);
-            int t = ModelOptions.CapThreads(parse.GetValue(threads) ?? Math.Max(1, Environment.ProcessorCount / n));
+            int t = ModelOptions.CapThreads(parse.GetValue(threads) ?? Environment.ProcessorCount);
             int c = parse.GetValue(context);
             int max = parse.GetValue(maxTokens);
             int listenPort = parse.GetValue(port);
@@ -87,7 +87,7 @@ internal static class ServeCommand
             {
                 await server.Ready;
                 StandardError.Console.MarkupLineInterpolated(
-                    $"[bold]{loaded!.Name}[/] on [link]{server.Address}v1[/] · {n} session(s) × {t} threads · context {c} · Ctrl-C stops");
+                    $"[bold]{loaded!.Name}[/] on [link]{server.Address}v1[/] · {n} sequence(s) batched on {t} threads · context {c} · Ctrl-C stops");
                 using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancel, server.Stopping);
                 await Task.Delay(Timeout.Infinite, stop.Token);
             }

@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using GroveMoE.Cli.Output;
 using GroveMoE.Cpu.GpuOffload;
 using GroveMoE.Cpu.Model;
 using ILGPU;
@@ -37,7 +38,7 @@ internal static class GpuOffloadSetup
         try
         {
             var offload = GpuLayerOffload.Create(device, model, new GpuOffloadOptions(gpuLayers, placement), contextLength,
-                batchSize, message => Console.Error.WriteLine($"note: {message}"), ownsDevice: true);
+                batchSize, NoteLogger.Instance, ownsDevice: true);
             if (offload is not null)
             {
                 Console.Error.WriteLine($"GPU {offload.DeviceName}: {offload.LayersOnDevice} of {model.Config.Layers} layers, "

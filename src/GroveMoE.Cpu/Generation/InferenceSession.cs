@@ -1,6 +1,4 @@
-using System.Diagnostics;
 using System.Runtime.CompilerServices;
-using GroveMoE.Cpu.Grammar;
 using GroveMoE.Cpu.Model;
 using GroveMoE.Cpu.Tokenization;
 
@@ -8,35 +6,35 @@ namespace GroveMoE.Cpu.Generation;
 
 /// <summary>
 /// One conversation's state: a KV cache and the tokens in it. A new prompt that starts with tokens already in
-/// the cache evaluates only the rest, so multi-turn chat does not re-read its history. Not thread-safe; open one
-/// session per concurrent conversation over a shared <see cref="GroveModel"/>.
+/// the cache evaluates only the rest, so multi-turn chat does not re-read its history. Its generation runs on a
+/// <see cref="BatchScheduler"/>: its own, or one shared with other sessions (see <see cref="BatchScheduler.OpenSession"/>),
+/// which batches their steps and gives each the text it would give alone. Not thread-safe: one conversation at a time.
 /// </summary>
 public sealed class InferenceSession : IDisposable
 {
-    private readonly GroveModel _model;
-    private readonly GroveTokenizer _tokenizer;
-    private readonly GroveForward _forward;
-    private readonly ILayerOffload? _offload;
+    private readonly BatchScheduler _scheduler;
+    private readonly bool _ownsScheduler;
+    private readonly int _slot;
     private readonly List<int> _tokens = [];
-    private readonly float[] _logits;
+    private bool _disposed;
 
+    /// <summary>A session with a scheduler (KV cache, worker threads) of its own.</summary>
     public InferenceSession(GroveModel model, GroveTokenizer tokenizer, SessionOptions? options = null)
+        : this(new BatchScheduler(model, tokenizer, 1, options), 0)
     {
-        options ??= new SessionOptions();
-        _model = model;
-        _tokenizer = tokenizer;
-        _offload = options.LayerOffload?.Invoke(model, options);
-        _forward = new GroveForward(model, options.ContextLength, options.Threads, options.BatchSize, options.KvCacheType)
-        {
-            Offload = _offload,
-        };
-        _logits = new float[model.Config.Vocab];
+        _ownsScheduler = true;
     }
 
-    public GroveModel Model => _model;
-    public GroveTokenizer Tokenizer => _tokenizer;
-    public int ContextLength => _forward.ContextLength;
-    public int Threads => _forward.ThreadCount;
+    internal InferenceSession(BatchScheduler scheduler, int slot)
+    {
+        _scheduler = scheduler;
+        _slot = slot;
+    }
+
+    public GroveModel Model => _scheduler.Model;
+    public GroveTokenizer Tokenizer => _scheduler.Tokenizer;
+    public int ContextLength => _scheduler.ContextLength;
+    public int Threads => _scheduler.Threads;
 
     /// <summary>The tokens whose keys and values are in the cache, in order.</summary>
     public IReadOnlyList<int> Tokens => _tokens;
@@ -45,11 +43,7 @@ public sealed class InferenceSession : IDisposable
     public GenerationStats? LastStats { get; private set; }
 
     /// <summary>Empties the cache.</summary>
-    public void Reset()
-    {
-        _forward.Rewind(0);
-        _tokens.Clear();
-    }
+    public void Reset() => _tokens.Clear();
 
     /// <summary>
     /// Generates a continuation of <paramref name="prompt"/> (token ids, e.g. a rendered chat), streaming text pieces
@@ -60,88 +54,50 @@ public sealed class InferenceSession : IDisposable
     public async IAsyncEnumerable<string> GenerateAsync(IReadOnlyList<int> prompt, GenerationOptions? options = null,
         [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
+        ObjectDisposedException.ThrowIf(_disposed, this);
         options ??= new GenerationOptions();
         if (prompt.Count == 0) throw new ArgumentException("the prompt has no tokens");
         if (prompt.Count >= ContextLength) throw new ContextFullException(ContextLength, prompt.Count + 1);
-        var sampler = new Sampler(options.Sampler, _model.Config.Vocab);
-        var decoder = new StreamingDecoder(_tokenizer);
-        var stops = new StopSequenceFilter(options.StopSequences);
-        var grammar = options.Grammar is { } g ? new GrammarMatcher(g, _tokenizer) : null;
+        int vocab = Model.Config.Vocab;
+        foreach (int token in prompt)
+        {
+            if ((uint)token >= (uint)vocab)
+                throw new ArgumentOutOfRangeException(nameof(prompt), $"token id {token} is outside the vocabulary (0..{vocab - 1})");
+        }
         await Task.Yield(); // the caller's context is free while the first token is computed
 
-        _forward.Stats.Reset();
-        var clock = Stopwatch.StartNew();
-        int reused = Prefill(prompt);
-        double promptSeconds = clock.Elapsed.TotalSeconds;
-        clock.Restart();
-
-        int generated = 0;
-        var finish = FinishReason.Length;
-        while (generated < options.MaxTokens)
-        {
-            if (cancellationToken.IsCancellationRequested) { finish = FinishReason.Cancelled; break; }
-            int token = sampler.Sample(_logits, System.Runtime.InteropServices.CollectionsMarshal.AsSpan(_tokens),
-                grammar is null ? default : grammar.AllowedTokens);
-            if (token < 0) { finish = FinishReason.Stop; break; } // the grammar allows nothing more
-            generated++;
-            if (_tokenizer.IsStop(token)) { finish = FinishReason.Stop; break; }
-            grammar?.Accept(token);
-
-            string text = stops.Push(decoder.Append(token).ToString());
-            if (text.Length > 0) yield return text;
-            if (stops.Stopped || grammar is { CanContinue: false }) { finish = FinishReason.Stop; break; }
-            if (_tokens.Count >= ContextLength) { finish = FinishReason.ContextFull; break; }
-            EvaluateNext(token);
-        }
-        if (!stops.Stopped)
-        {
-            // What the stop filter and the decoder still hold is part of the answer (an end token or a complete
-            // grammar sentence ends it as surely as the length limit).
-            string rest = stops.Push(decoder.Flush().ToString());
-            if (!stops.Stopped) rest += stops.Flush();
-            if (rest.Length > 0) yield return rest;
-        }
-
-        double adjugates = _forward.Stats.AdjugatesPerTokenLayer;
-        LastStats = new GenerationStats
-        {
-            PromptTokens = prompt.Count,
-            ReusedTokens = reused,
-            PromptSeconds = promptSeconds,
-            GeneratedTokens = generated,
-            GenerationSeconds = clock.Elapsed.TotalSeconds,
-            AdjugatesPerToken = adjugates,
-            ActiveParameters = _model.ActiveParameters(adjugates),
-            FinishReason = finish,
-        };
-    }
-
-    /// <summary>Brings the cache to <paramref name="prompt"/>, reusing its longest cached prefix; returns the count reused.</summary>
-    private int Prefill(IReadOnlyList<int> prompt)
-    {
+        // Reuse the longest cached prefix; the last prompt token must be evaluated for its logits.
         int common = 0;
         while (common < _tokens.Count && common < prompt.Count && _tokens[common] == prompt[common]) common++;
-        if (common == prompt.Count) common--; // the last prompt token must be evaluated for its logits
-        _forward.Rewind(common);
+        if (common == prompt.Count) common--;
         _tokens.RemoveRange(common, _tokens.Count - common);
-
         var rest = new int[prompt.Count - common];
         for (int i = 0; i < rest.Length; i++) rest[i] = prompt[common + i];
-        _forward.Evaluate(rest, _logits);
-        _tokens.AddRange(rest);
-        return common;
-    }
 
-    private void EvaluateNext(int token)
-    {
-        Span<int> one = [token];
-        _forward.Evaluate(one, _logits);
-        _tokens.Add(token);
+        var job = new GenerationJob(_slot, _tokens, rest, prompt.Count, common, ContextLength, options, Tokenizer, vocab, cancellationToken);
+        _scheduler.Submit(job);
+        try
+        {
+            await foreach (string piece in job.Pieces.ReadAllAsync(CancellationToken.None).ConfigureAwait(false))
+            {
+                if (cancellationToken.IsCancellationRequested) break; // the scheduler may have run ahead of the reader
+                yield return piece;
+            }
+        }
+        finally
+        {
+            // A reader that stops early ends the job; the session is usable again once the scheduler has let it go.
+            job.Abandon();
+            await job.Done.ConfigureAwait(false);
+            LastStats = job.Stats;
+        }
     }
 
     public void Dispose()
     {
-        _forward.Dispose();
-        _offload?.Dispose();
+        if (_disposed) return;
+        _disposed = true;
+        if (_ownsScheduler) _scheduler.Dispose();
+        else _scheduler.ReleaseSlot(_slot);
     }
 }

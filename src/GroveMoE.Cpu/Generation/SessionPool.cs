@@ -2,7 +2,8 @@ namespace GroveMoE.Cpu.Generation;
 
 /// <summary>
 /// A fixed number of sessions over one model, shared by concurrent requests: at most <see cref="Size"/> generate
-/// at once and the rest wait their turn in arrival order. A request gets the free session whose cache holds the
+/// at once, batched by one <see cref="BatchScheduler"/> (one worker pool, each weight read once per step for all of
+/// them), and the rest wait their turn in arrival order. A request gets the free session whose cache holds the
 /// longest start of its prompt, so a conversation that comes back with its history extended continues where its
 /// cache left off. Sessions are opened on first need.
 /// </summary>
@@ -10,6 +11,7 @@ public sealed class SessionPool : IDisposable
 {
     private readonly LanguageModel _model;
     private readonly SessionOptions _options;
+    private readonly BatchScheduler? _scheduler;
     private readonly List<InferenceSession> _free = [];
     private readonly List<InferenceSession> _all = [];
     private readonly LinkedList<TaskCompletionSource<InferenceSession>> _waiting = new();
@@ -24,6 +26,8 @@ public sealed class SessionPool : IDisposable
         _model = model;
         Size = size;
         _options = options ?? model.Options.Session;
+        // Layer offload keeps one sequence per forward pass: such sessions each get a scheduler of their own.
+        if (_options.LayerOffload is null) _scheduler = new BatchScheduler(model.Model, model.Tokenizer, size, _options);
     }
 
     public LanguageModel Model => _model;
@@ -86,7 +90,7 @@ public sealed class SessionPool : IDisposable
         }
         if (_all.Count < Size)
         {
-            var opened = _model.OpenSession(_options);
+            var opened = _scheduler?.OpenSession() ?? _model.OpenSession(_options);
             _all.Add(opened);
             return opened;
         }
@@ -115,7 +119,7 @@ public sealed class SessionPool : IDisposable
         }
     }
 
-    /// <summary>Closes the free sessions and fails the waiting requests; sessions still leased close when returned.</summary>
+    /// <summary>Closes the sessions and fails the waiting requests; generations still running fail.</summary>
     public void Dispose()
     {
         lock (_lock)
@@ -127,6 +131,7 @@ public sealed class SessionPool : IDisposable
             foreach (var waiter in _waiting) waiter.TrySetException(new ObjectDisposedException(nameof(SessionPool)));
             _waiting.Clear();
         }
+        _scheduler?.Dispose();
     }
 }
 

@@ -9,27 +9,29 @@ namespace GroveMoE.Cpu.Kernels;
 /// output[i, r] = W[r] · input[rows[i]] for a range of weight rows and a list of input rows. Each weight row
 /// is read once for all input rows, and quantized rows go four input rows at a time through the multi-row
 /// kernels, so a batch (prefill) costs one pass over the weights and one unpacking of each block per four tokens.
+/// With rows of several sequences, groups follow <see cref="SequenceGroups"/>.
 /// </summary>
 internal static unsafe class MatMul
 {
-    private const int Group = 4;
+    private const int Group = SequenceGroups.Size;
 
     /// <param name="scratch">At least <c>w.Columns</c> floats, private to the calling worker.</param>
     /// <param name="path">The instruction-set path (tests and benchmarks); default: the fastest for the layout.</param>
+    /// <param name="sequences">Each input row's sequence (parallel to <paramref name="inputRows"/>); empty for one sequence.</param>
     public static void Rows(in WeightMatrix w, int rowStart, int rowEnd, BatchInput input, ReadOnlySpan<int> inputRows,
-        Span<float> output, int outputStride, Span<float> scratch, KernelPath? path = null)
+        Span<float> output, int outputStride, Span<float> scratch, KernelPath? path = null, ReadOnlySpan<int> sequences = default)
     {
         switch (w.Type)
         {
             case GgmlType.Q4_0 when w.IsTiled:
-                TiledRows<Q4_0Format>(path ?? TilePath<Q4_0Format>.Best, w, rowStart, rowEnd, input.Quantized, inputRows, output, outputStride);
+                TiledRows<Q4_0Format>(path ?? TilePath<Q4_0Format>.Best, w, rowStart, rowEnd, input.Quantized, inputRows, output, outputStride, sequences);
                 break;
             case GgmlType.Q8_0 when w.IsTiled:
-                TiledRows<Q8_0Format>(path ?? TilePath<Q8_0Format>.Best, w, rowStart, rowEnd, input.Quantized, inputRows, output, outputStride);
+                TiledRows<Q8_0Format>(path ?? TilePath<Q8_0Format>.Best, w, rowStart, rowEnd, input.Quantized, inputRows, output, outputStride, sequences);
                 break;
             case GgmlType.Q4_0:
             case GgmlType.Q8_0:
-                QuantizedRows(path ?? KernelPaths.Best, w, rowStart, rowEnd, input.Quantized, inputRows, output, outputStride);
+                QuantizedRows(path ?? KernelPaths.Best, w, rowStart, rowEnd, input.Quantized, inputRows, output, outputStride, sequences);
                 break;
             default:
             {
@@ -48,7 +50,7 @@ internal static unsafe class MatMul
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void QuantizedRows(KernelPath path, in WeightMatrix w, int rowStart, int rowEnd, Q8Activations q, ReadOnlySpan<int> inputRows,
-        Span<float> output, int outputStride)
+        Span<float> output, int outputStride, ReadOnlySpan<int> sequences)
     {
         int n = inputRows.Length;
         int cols = w.Columns;
@@ -63,21 +65,23 @@ internal static unsafe class MatMul
             for (int r = rowStart; r < rowEnd; r++)
             {
                 byte* row = w.Row(r);
-                int i = 0;
-                for (; i < n - 1; i += Group)
+                for (int i = 0; i < n;)
                 {
+                    int count = SequenceGroups.Length(sequences, i, n);
+                    if (count == 1)
+                    {
+                        var x = RowOf(quants, scales, sums, inputRows[i], cols);
+                        output[i * outputStride + r] = q4 ? QuantizedDot.Q4_0(path, row, x, blocks) : QuantizedDot.Q8_0(path, row, x, blocks);
+                        i++;
+                        continue;
+                    }
                     // Two or three left over still go through the four-row kernel (the last row repeated): one
                     // unpacking of the weight block costs less than two or three single-row passes.
-                    int count = Math.Min(Group, n - i);
                     for (int k = 0; k < Group; k++) group[k] = RowOf(quants, scales, sums, inputRows[i + Math.Min(k, count - 1)], cols);
                     if (q4) QuantizedDot.Q4_0x4(path, row, group, blocks, results);
                     else QuantizedDot.Q8_0x4(path, row, group, blocks, results);
                     for (int k = 0; k < count; k++) output[(i + k) * outputStride + r] = results[k];
-                }
-                if (i < n)
-                {
-                    var x = RowOf(quants, scales, sums, inputRows[i], cols);
-                    output[i * outputStride + r] = q4 ? QuantizedDot.Q4_0(path, row, x, blocks) : QuantizedDot.Q8_0(path, row, x, blocks);
+                    i += count;
                 }
             }
         }
@@ -86,7 +90,7 @@ internal static unsafe class MatMul
     /// <summary>Rows [rowStart, rowEnd) of a tiled matrix; rowStart is a multiple of the group size.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void TiledRows<TFormat>(KernelPath path, in WeightMatrix w, int rowStart, int rowEnd, Q8Activations q, ReadOnlySpan<int> inputRows,
-        Span<float> output, int outputStride) where TFormat : struct, IQuantFormat
+        Span<float> output, int outputStride, ReadOnlySpan<int> sequences) where TFormat : struct, IQuantFormat
     {
         const int chunk = 256;
         int groupStart = rowStart / TileLayout.GroupRows, groupEnd = TileLayout.Groups(rowEnd);
@@ -96,12 +100,13 @@ internal static unsafe class MatMul
         fixed (int* sums = q.Sums)
         fixed (float* o = output)
         {
-            for (int start = 0; start < inputRows.Length; start += chunk)
+            for (int start = 0, end; start < inputRows.Length; start = end)
             {
-                int n = Math.Min(chunk, inputRows.Length - start);
+                end = SequenceGroups.ChunkEnd(sequences, start, inputRows.Length, chunk);
+                int n = end - start;
                 for (int i = 0; i < n; i++) x[i] = RowOf(quants, scales, sums, inputRows[start + i], w.Columns);
                 TileKernels.Run<TFormat>(path, w.Tiles, Math.Min(w.Rows, rowEnd), w.Columns, groupStart, groupEnd,
-                    x, n, o + (long)start * outputStride, outputStride);
+                    x, n, o + (long)start * outputStride, outputStride, sequences.IsEmpty ? default : sequences.Slice(start, n));
             }
         }
     }

@@ -16,17 +16,18 @@ namespace GroveMoE.Cpu.Kernels;
 /// </summary>
 internal static unsafe class TileKernels
 {
-    private const int Tokens = 4;
+    private const int Tokens = SequenceGroups.Size;
     private const int Rows = TileLayout.GroupRows;
 
+    /// <param name="sequences">Each input's sequence, so four-token groups never mix them; empty for one sequence.</param>
     public static void Run<TFormat>(KernelPath path, byte* tiles, int rows, int columns, int groupStart, int groupEnd,
-        Q8Row* x, int inputs, float* output, int stride) where TFormat : struct, IQuantFormat
+        Q8Row* x, int inputs, float* output, int stride, ReadOnlySpan<int> sequences = default) where TFormat : struct, IQuantFormat
     {
         switch (path)
         {
-            case KernelPath.Vector512: Run512<TFormat>(tiles, rows, columns, groupStart, groupEnd, x, inputs, output, stride); break;
-            case KernelPath.Vector256Vnni: Run256<TFormat, AvxVnniByteDot>(tiles, rows, columns, groupStart, groupEnd, x, inputs, output, stride); break;
-            case KernelPath.Vector256: Run256<TFormat, Avx2ByteDot>(tiles, rows, columns, groupStart, groupEnd, x, inputs, output, stride); break;
+            case KernelPath.Vector512: Run512<TFormat>(tiles, rows, columns, groupStart, groupEnd, x, inputs, output, stride, sequences); break;
+            case KernelPath.Vector256Vnni: Run256<TFormat, AvxVnniByteDot>(tiles, rows, columns, groupStart, groupEnd, x, inputs, output, stride, sequences); break;
+            case KernelPath.Vector256: Run256<TFormat, Avx2ByteDot>(tiles, rows, columns, groupStart, groupEnd, x, inputs, output, stride, sequences); break;
             default: RunScalar<TFormat>(tiles, rows, columns, groupStart, groupEnd, x, inputs, output, stride); break;
         }
     }
@@ -35,7 +36,7 @@ internal static unsafe class TileKernels
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Run512<TFormat>(byte* tiles, int rows, int columns, int groupStart, int groupEnd,
-        Q8Row* x, int inputs, float* output, int stride) where TFormat : struct, IQuantFormat
+        Q8Row* x, int inputs, float* output, int stride, ReadOnlySpan<int> sequences) where TFormat : struct, IQuantFormat
     {
         int blocks = columns / TFormat.BlockValues, units = columns / 32;
         long groupBytes = TFormat.GroupBytes(blocks);
@@ -43,17 +44,21 @@ internal static unsafe class TileKernels
         for (int g = groupStart; g < groupEnd; g++)
         {
             byte* group = tiles + g * groupBytes;
-            int i = 0;
-            for (; i < inputs - 1; i += Tokens)
+            for (int i = 0; i < inputs;)
             {
+                int count = SequenceGroups.Length(sequences, i, inputs);
+                if (count == 1)
+                {
+                    Store(RowVector512<TFormat>(group, blocks, units, x[i]), output + (long)i * stride + g * Rows, rows - g * Rows);
+                    i++;
+                    continue;
+                }
                 // Two or three left over still take the four-token kernel (the last repeated): one unpacking of
                 // each unit costs less than two or three single-token passes.
-                int count = Math.Min(Tokens, inputs - i);
                 for (int k = 0; k < Tokens; k++) four[k] = x[i + Math.Min(k, count - 1)];
                 Gemm512<TFormat>(group, blocks, units, four, count, output + (long)i * stride + g * Rows, stride, rows - g * Rows);
+                i += count;
             }
-            if (i < inputs)
-                Store(RowVector512<TFormat>(group, blocks, units, x[i]), output + (long)i * stride + g * Rows, rows - g * Rows);
         }
     }
 
@@ -114,7 +119,7 @@ internal static unsafe class TileKernels
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Run256<TFormat, TDot>(byte* tiles, int rows, int columns, int groupStart, int groupEnd,
-        Q8Row* x, int inputs, float* output, int stride) where TFormat : struct, IQuantFormat where TDot : IByteDot256
+        Q8Row* x, int inputs, float* output, int stride, ReadOnlySpan<int> sequences) where TFormat : struct, IQuantFormat where TDot : IByteDot256
     {
         int blocks = columns / TFormat.BlockValues, units = columns / 32;
         long groupBytes = TFormat.GroupBytes(blocks);
@@ -122,23 +127,25 @@ internal static unsafe class TileKernels
         for (int g = groupStart; g < groupEnd; g++)
         {
             byte* group = tiles + g * groupBytes;
-            int i = 0;
-            for (; i < inputs - 1; i += Tokens)
+            for (int i = 0; i < inputs;)
             {
-                int count = Math.Min(Tokens, inputs - i);
+                int count = SequenceGroups.Length(sequences, i, inputs);
+                if (count == 1)
+                {
+                    var (low, high) = RowVector256<TFormat, TDot>(group, blocks, units, x[i]);
+                    float* o = output + (long)i * stride + g * Rows;
+                    Store(low, o, rows - g * Rows);
+                    Store(high, o + 8, rows - g * Rows - 8);
+                    i++;
+                    continue;
+                }
                 for (int k = 0; k < Tokens; k++) four[k] = x[i + Math.Min(k, count - 1)];
                 for (int half = 0; half < 2; half++)
                 {
                     Gemm256<TFormat, TDot>(group, blocks, units, half, four, count,
                         output + (long)i * stride + g * Rows + 8 * half, stride, rows - g * Rows - 8 * half);
                 }
-            }
-            if (i < inputs)
-            {
-                var (low, high) = RowVector256<TFormat, TDot>(group, blocks, units, x[i]);
-                float* o = output + (long)i * stride + g * Rows;
-                Store(low, o, rows - g * Rows);
-                Store(high, o + 8, rows - g * Rows - 8);
+                i += count;
             }
         }
     }

@@ -4,8 +4,8 @@ using GroveMoE.Cpu.Kernels;
 namespace GroveMoE.Cpu.Model;
 
 /// <summary>
-/// Causal grouped-query attention of a batch of query rows over the KV cache: one item per (token, head).
-/// Query token t sits at position <c>StartPosition + t</c> and sees positions 0..that position.
+/// Causal grouped-query attention of a batch of query rows over their sequences' KV caches: one item per (row, head).
+/// Row t sits at position <c>Batch.Positions[t]</c> of its sequence and sees that sequence's positions 0..that position.
 /// </summary>
 internal sealed class AttentionWork(GroveConfig config, int capacity, int threads) : IParallelWork
 {
@@ -14,9 +14,8 @@ internal sealed class AttentionWork(GroveConfig config, int capacity, int thread
     private readonly float _scale = 1f / MathF.Sqrt(config.HeadDim);
     private readonly int _queriesPerKv = config.Heads / config.KvHeads;
 
-    public KvCache Cache = null!;
+    public SequenceBatch Batch = null!;
     public int Layer;
-    public int StartPosition;
     public float[] Queries = null!;
     public BatchInput Output = null!;
 
@@ -29,16 +28,17 @@ internal sealed class AttentionWork(GroveConfig config, int capacity, int thread
         {
             int t = item / config.Heads, head = item % config.Heads;
             int kvOffset = head / _queriesPerKv * hd;
-            int positions = StartPosition + t + 1;
+            int positions = Batch.Positions[t] + 1;
+            var cache = Batch.Caches[Batch.Sequences[t]];
             var q = Queries.AsSpan(t * config.QueryDim + head * hd, hd);
             for (int j = 0; j < positions; j++)
-                scores[j] = TensorPrimitives.Dot(q, Cache.Key(Layer, j, kvOffset, row)) * _scale;
+                scores[j] = TensorPrimitives.Dot(q, cache.Key(Layer, j, kvOffset, row)) * _scale;
             var weights = scores.AsSpan(0, positions);
             TensorPrimitives.SoftMax(weights, weights);
             var output = Output.Row(t).Slice(head * hd, hd);
             output.Clear();
             for (int j = 0; j < positions; j++)
-                TensorPrimitives.MultiplyAdd(Cache.Value(Layer, j, kvOffset, row), weights[j], output, output);
+                TensorPrimitives.MultiplyAdd(cache.Value(Layer, j, kvOffset, row), weights[j], output, output);
         }
     }
 }

@@ -6,8 +6,9 @@ namespace GroveMoE.Cpu.Model;
 
 /// <summary>
 /// The GroveMoE forward pass with its KV cache and every buffer it needs, allocated once. Evaluates a batch of
-/// tokens at the next positions (a whole prompt, or one token while decoding) through the same code.
-/// Not thread-safe: one per conversation; many may share one <see cref="GroveModel"/>.
+/// tokens at the next positions (a whole prompt, or one token while decoding) through the same code; the batched
+/// scheduler evaluates rows of several sequences at once, each in its own KV cache (<see cref="EvaluateBatch"/>).
+/// Not thread-safe: one per conversation or scheduler; many may share one <see cref="GroveModel"/>.
 /// </summary>
 public sealed class GroveForward : IDisposable
 {
@@ -17,6 +18,7 @@ public sealed class GroveForward : IDisposable
     private readonly WorkerPool _pool;
     private readonly int _batch;
     private readonly KvCache _cache;
+    private readonly SequenceBatch _single;
     private readonly Rope _rope;
 
     private readonly float[] _x;
@@ -34,9 +36,17 @@ public sealed class GroveForward : IDisposable
     private readonly ExpertFamily _routed, _adjugate;
     private readonly MatMulWork _matmul;
     private readonly AttentionWork _attentionWork;
+    private readonly int[] _logitSequences;
     private float[] _logits = [];
 
     public GroveForward(GroveModel model, int contextLength, int threads, int batchSize = 64, KvCacheType kvCacheType = KvCacheType.F32)
+        : this(model, contextLength, threads, batchSize, kvCacheType, maxSequences: 1)
+    {
+    }
+
+    /// <param name="maxSequences">Sequences one <see cref="EvaluateBatch"/> may hold: room for a prompt chunk of
+    /// <paramref name="batchSize"/> rows and one decode row of each other sequence.</param>
+    internal GroveForward(GroveModel model, int contextLength, int threads, int batchSize, KvCacheType kvCacheType, int maxSequences)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(contextLength, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(threads, 1);
@@ -48,33 +58,45 @@ public sealed class GroveForward : IDisposable
         _pool = new WorkerPool(threads);
         _batch = batchSize;
         _rope = new Rope(_c.HeadDim, _c.RopeBase);
+        int rows = batchSize + maxSequences - 1;
+        _single = new SequenceBatch(batchSize, 1);
+        _single.Caches[0] = _cache;
+        MaxRows = rows;
 
         int maxColumns = Math.Max(Math.Max(_c.Hidden, _c.QueryDim), Math.Max(_c.ExpertWidth, _c.AdjugateWidth));
-        _x = new float[_batch * _c.Hidden];
-        _normed = new BatchInput(_batch, _c.Hidden);
-        _q = new float[_batch * _c.QueryDim];
-        _k = new float[_batch * _c.KvDim];
-        _v = new float[_batch * _c.KvDim];
-        _attention = new BatchInput(_batch, _c.QueryDim);
-        _projected = new float[_batch * _c.Hidden];
-        _routerLogits = new float[_batch * _c.Experts];
-        _cos = new float[_batch * _rope.Half];
-        _sin = new float[_batch * _rope.Half];
-        _identity = Enumerable.Range(0, _batch * _c.ExpertsUsed).ToArray();
+        _x = new float[rows * _c.Hidden];
+        _normed = new BatchInput(rows, _c.Hidden);
+        _q = new float[rows * _c.QueryDim];
+        _k = new float[rows * _c.KvDim];
+        _v = new float[rows * _c.KvDim];
+        _attention = new BatchInput(rows, _c.QueryDim);
+        _projected = new float[rows * _c.Hidden];
+        _routerLogits = new float[rows * _c.Experts];
+        _logitSequences = new int[rows];
+        _cos = new float[rows * _rope.Half];
+        _sin = new float[rows * _rope.Half];
+        _identity = Enumerable.Range(0, rows * _c.ExpertsUsed).ToArray();
         _selected = new int[_c.ExpertsUsed];
         _selectedWeights = new float[_c.ExpertsUsed];
         _groups = new int[_c.ExpertsUsed];
         _groupWeights = new float[_c.ExpertsUsed];
-        _routed = new ExpertFamily(_c.Experts, _batch * _c.ExpertsUsed, _c.ExpertWidth, _c.Hidden);
-        _adjugate = new ExpertFamily(_c.Groups, _batch * _c.ExpertsUsed, _c.AdjugateWidth, _c.Hidden);
+        _routed = new ExpertFamily(_c.Experts, rows * _c.ExpertsUsed, _c.ExpertWidth, _c.Hidden);
+        _adjugate = new ExpertFamily(_c.Groups, rows * _c.ExpertsUsed, _c.AdjugateWidth, _c.Hidden);
         _matmul = new MatMulWork(2 * (_c.Experts + _c.Groups) + 3, maxColumns, _pool.ThreadCount);
-        _attentionWork = new AttentionWork(_c, contextLength, _pool.ThreadCount) { Cache = _cache };
+        _attentionWork = new AttentionWork(_c, contextLength, _pool.ThreadCount);
     }
 
     public GroveModel Model => _model;
     public GroveConfig Config => _c;
     public int ContextLength => _cache.Capacity;
     internal KvCache Cache => _cache;
+    internal KvCacheType KvCacheType => _cache.Type;
+
+    /// <summary>Rows one <see cref="EvaluateBatch"/> may hold.</summary>
+    internal int MaxRows { get; }
+
+    /// <summary>Prompt rows evaluated per forward call.</summary>
+    public int BatchSize => _batch;
     public int ThreadCount => _pool.ThreadCount;
 
     /// <summary>Positions already in the KV cache; the next token evaluated goes at this position.</summary>
@@ -110,48 +132,67 @@ public sealed class GroveForward : IDisposable
         {
             int n = Math.Min(_batch, tokens.Length - start);
             bool last = start + n == tokens.Length;
-            EvaluateChunk(tokens.Slice(start, n));
-            if (allPositions) OutputLogits(n, 0, logits.Slice(start * _c.Vocab, n * _c.Vocab));
-            else if (last) OutputLogits(1, n - 1, logits[.._c.Vocab]);
+            _single.Clear();
+            for (int t = 0; t < n; t++) _single.Add(tokens[start + t], Position + t, 0, allPositions || (last && t == n - 1));
+            EvaluateRows(_single);
+            Position += n;
+            if (allPositions) OutputLogits(_single, logits.Slice(start * _c.Vocab, n * _c.Vocab));
+            else if (last) OutputLogits(_single, logits[.._c.Vocab]);
         }
     }
 
-    private void EvaluateChunk(ReadOnlySpan<int> tokens)
+    /// <summary>
+    /// Evaluates the rows of several sequences in one pass (each row's keys and values go to its sequence's cache at its
+    /// position) and writes the logits of <see cref="SequenceBatch.LogitRows"/>, in that order, to <paramref name="logits"/>.
+    /// A row's result does not depend on the other sequences in the batch: the matmuls group rows only within a sequence.
+    /// </summary>
+    internal void EvaluateBatch(SequenceBatch batch, Span<float> logits)
     {
-        int n = tokens.Length;
+        if (batch.Count == 0) return;
+        if (batch.Count > MaxRows) throw new ArgumentException($"the batch has {batch.Count} rows; at most {MaxRows} fit");
+        if (Offload is not null && batch.Sequences[batch.Count - 1] != batch.Sequences[0])
+            throw new InvalidOperationException("layer offload runs one sequence at a time");
+        EvaluateRows(batch);
+        if (batch.LogitCount > 0) OutputLogits(batch, logits[..(batch.LogitCount * _c.Vocab)]);
+    }
+
+    private void EvaluateRows(SequenceBatch batch)
+    {
+        int n = batch.Count;
         for (int t = 0; t < n; t++)
-            RowCodec.Dequantize(_w.TokenEmbedding.Type, _w.TokenEmbedding.RowBytesSpan(tokens[t]), X(t));
+            RowCodec.Dequantize(_w.TokenEmbedding.Type, _w.TokenEmbedding.RowBytesSpan(batch.Tokens[t]), X(t));
         for (int t = 0; t < n; t++)
-            _rope.Angles(Position + t, _cos.AsSpan(t * _rope.Half, _rope.Half), _sin.AsSpan(t * _rope.Half, _rope.Half));
+            _rope.Angles(batch.Positions[t], _cos.AsSpan(t * _rope.Half, _rope.Half), _sin.AsSpan(t * _rope.Half, _rope.Half));
 
         for (int l = 0; l < _c.Layers; l++)
         {
             var layer = _w.Layers[l];
-            if (Offload?.OwnsLayer(l) == true) RunOffloaded(l, layer, n);
+            if (Offload?.OwnsLayer(l) == true) RunOffloaded(l, layer, batch);
             else
             {
-                Attention(l, layer, n);
-                MixtureOfExperts(layer, n);
+                Attention(l, layer, batch);
+                MixtureOfExperts(layer, batch);
             }
         }
-        Position += n;
         Stats.TokensEvaluated += n;
     }
 
-    private void RunOffloaded(int l, LayerWeights layer, int n)
+    private void RunOffloaded(int l, LayerWeights layer, SequenceBatch batch)
     {
-        Stats.AdjugateRuns += Offload!.RunLayer(l, _x.AsSpan(0, n * _c.Hidden), n, Position);
+        int n = batch.Count;
+        Stats.AdjugateRuns += Offload!.RunLayer(l, _x.AsSpan(0, n * _c.Hidden), n, batch.Positions[0]);
         if (Offload.OwnsExperts(l)) Stats.LayerTokens += n;
-        else MixtureOfExperts(layer, n);
+        else MixtureOfExperts(layer, batch);
     }
 
-    private void Attention(int l, LayerWeights layer, int n)
+    private void Attention(int l, LayerWeights layer, SequenceBatch batch)
     {
-        int hd = _c.HeadDim;
+        int hd = _c.HeadDim, n = batch.Count;
+        var sequences = batch.Sequences;
         NormRows(layer.AttnNorm, n);
-        _matmul.Add(layer.Q, _normed, _identity, 0, n, _q, 0, _c.QueryDim);
-        _matmul.Add(layer.K, _normed, _identity, 0, n, _k, 0, _c.KvDim);
-        _matmul.Add(layer.V, _normed, _identity, 0, n, _v, 0, _c.KvDim);
+        _matmul.Add(layer.Q, _normed, _identity, 0, n, _q, 0, _c.QueryDim, sequences);
+        _matmul.Add(layer.K, _normed, _identity, 0, n, _k, 0, _c.KvDim, sequences);
+        _matmul.Add(layer.V, _normed, _identity, 0, n, _v, 0, _c.KvDim, sequences);
         _matmul.Run(_pool);
 
         for (int t = 0; t < n; t++)
@@ -171,26 +212,27 @@ public sealed class GroveForward : IDisposable
                 RmsNorm.Apply(head, layer.KNorm, _c.RmsEpsilon, head);
                 Rope.Apply(head, cos, sin);
             }
-            _cache.Store(l, Position + t, key, _v.AsSpan(t * _c.KvDim, _c.KvDim));
+            batch.Caches[sequences[t]].Store(l, batch.Positions[t], key, _v.AsSpan(t * _c.KvDim, _c.KvDim));
         }
 
         _attention.Reshape(n, _c.QueryDim);
         _attentionWork.Layer = l;
-        _attentionWork.StartPosition = Position;
+        _attentionWork.Batch = batch;
         _attentionWork.Queries = _q;
         _attentionWork.Output = _attention;
         _pool.Run(_attentionWork, n * _c.Heads);
         for (int t = 0; t < n; t++) _attention.SetRow(t);
 
-        _matmul.Add(layer.O, _attention, _identity, 0, n, _projected, 0, _c.Hidden);
+        _matmul.Add(layer.O, _attention, _identity, 0, n, _projected, 0, _c.Hidden, sequences);
         _matmul.Run(_pool);
         TensorPrimitives.Add(_x.AsSpan(0, n * _c.Hidden), _projected.AsSpan(0, n * _c.Hidden), _x.AsSpan(0, n * _c.Hidden));
     }
 
-    private void MixtureOfExperts(LayerWeights layer, int n)
+    private void MixtureOfExperts(LayerWeights layer, SequenceBatch batch)
     {
+        int n = batch.Count;
         NormRows(layer.FfnNorm, n);
-        _matmul.Add(layer.Router, _normed, _identity, 0, n, _routerLogits, 0, _c.Experts);
+        _matmul.Add(layer.Router, _normed, _identity, 0, n, _routerLogits, 0, _c.Experts, batch.Sequences);
         _matmul.Run(_pool);
 
         _routed.Plan.Clear();
@@ -204,8 +246,8 @@ public sealed class GroveForward : IDisposable
             Stats.AdjugateRuns += groups;
         }
         Stats.LayerTokens += n;
-        _routed.Plan.Build();
-        _adjugate.Plan.Build();
+        _routed.Plan.Build(batch.Sequences);
+        _adjugate.Plan.Build(batch.Sequences);
 
         // Gate and up of every active expert in one dispatch, then down of every active expert in another.
         _routed.AddGateUp(_matmul, layer.Experts, _normed);
@@ -221,16 +263,19 @@ public sealed class GroveForward : IDisposable
         _adjugate.AccumulateInto(_x, _c.Hidden);
     }
 
-    private void OutputLogits(int rows, int firstRow, Span<float> destination)
+    private void OutputLogits(SequenceBatch batch, Span<float> destination)
     {
+        int rows = batch.LogitCount;
         if (_logits.Length < rows * _c.Vocab) _logits = new float[rows * _c.Vocab];
         _normed.Reshape(rows, _c.Hidden);
         for (int r = 0; r < rows; r++)
         {
-            RmsNorm.Apply(X(firstRow + r), _w.OutputNorm, _c.RmsEpsilon, _normed.Row(r));
+            int row = batch.LogitRows[r];
+            RmsNorm.Apply(X(row), _w.OutputNorm, _c.RmsEpsilon, _normed.Row(r));
             _normed.SetRow(r);
+            _logitSequences[r] = batch.Sequences[row];
         }
-        _matmul.Add(_w.Output, _normed, _identity, 0, rows, _logits, 0, _c.Vocab);
+        _matmul.Add(_w.Output, _normed, _identity, 0, rows, _logits, 0, _c.Vocab, _logitSequences);
         _matmul.Run(_pool);
         _logits.AsSpan(0, rows * _c.Vocab).CopyTo(destination);
     }

@@ -37,13 +37,14 @@ public sealed class GroveModel : IDisposable
     public static GroveModel Load(string path, bool repack = true)
     {
         var file = GgufFile.Open(path);
-        var tiles = repack ? new TiledWeights() : null;
+        TiledWeights? tiles = null;
         try
         {
             int vocab = file.Metadata.TryGet("tokenizer.ggml.tokens", out var tokens) && tokens.Value is string[] list
                 ? list.Length
                 : (int)(file.TryTensor(TensorNames.TokenEmbedding)?.Dimensions.ElementAtOrDefault(1) ?? 0);
             var config = GroveConfig.FromMetadata(file.Metadata, vocab);
+            if (repack) tiles = new TiledWeights(file);
             return new GroveModel(file, config, GroveWeights.Bind(file, config, tiles), tiles);
         }
         catch

@@ -13,12 +13,16 @@ public static class GroveProcess
     public static Result Run(params string[] args) => Run(new Dictionary<string, string>(), args);
 
     /// <summary>Runs grove with extra environment variables (HF_ENDPOINT, HF_HUB_CACHE, ...).</summary>
-    public static Result Run(IReadOnlyDictionary<string, string> environment, params string[] args)
+    public static Result Run(IReadOnlyDictionary<string, string> environment, params string[] args) => Run(environment, null, args);
+
+    /// <summary>Runs grove with <paramref name="stdin"/> piped to its standard input (null: inherited).</summary>
+    public static Result Run(IReadOnlyDictionary<string, string> environment, string? stdin, params string[] args)
     {
         var start = new ProcessStartInfo("dotnet")
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
+            RedirectStandardInput = stdin is not null,
             UseShellExecute = false,
         };
         start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "grove.dll"));
@@ -26,6 +30,11 @@ public static class GroveProcess
         start.Environment["NO_COLOR"] = "1";
         foreach (var (name, value) in environment) start.Environment[name] = value;
         using var process = Process.Start(start)!;
+        if (stdin is not null)
+        {
+            process.StandardInput.Write(stdin);
+            process.StandardInput.Close();
+        }
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
         if (!process.WaitForExit(60_000))

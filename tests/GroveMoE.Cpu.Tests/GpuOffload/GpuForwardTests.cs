@@ -19,9 +19,11 @@ public sealed class GpuForwardTests(CpuAcceleratorFixture gpu) : IDisposable
         return path;
     }
 
-    /// <summary>Logits of the prompt in two chunks (a prefill batch, then decode steps) so the KV cache is exercised.</summary>
+    /// <summary>Logits of the prompt in two chunks (a prefill batch, then decode steps) so the KV cache is exercised;
+    /// disposes the offload, which the forward pass leaves to its creator.</summary>
     private static float[] Logits(GroveModel model, GpuLayerOffload? offload)
     {
+        using var owned = offload;
         using var forward = new GroveForward(model, 16, threads: 1, batchSize: 4) { Offload = offload };
         var logits = new float[Prompt.Length * model.Config.Vocab];
         forward.Evaluate(Prompt.AsSpan(0, 4), logits, allPositions: true);
@@ -64,15 +66,16 @@ public sealed class GpuForwardTests(CpuAcceleratorFixture gpu) : IDisposable
         long oneLayer = all.DeviceBytes;
         all.Dispose();
 
-        var notices = new List<string>();
+        var notices = new WarningLog();
         var offload = GpuLayerOffload.Create(gpu.Device, model, new GpuOffloadOptions(2) { MemoryBudgetBytes = oneLayer + 64 },
-            16, 4, notices.Add);
+            16, 4, notices);
         Assert.NotNull(offload);
         Assert.Equal(1, offload.LayersOnDevice);
-        Assert.Contains(notices, n => n.Contains("only 1 of 2 layers"));
+        Assert.Contains(notices.Messages, n => n.Contains("only 1 of 2 layers"));
         AssertClose(expected, Logits(model, offload));
 
-        Assert.Null(GpuLayerOffload.Create(gpu.Device, model, new GpuOffloadOptions(2) { MemoryBudgetBytes = 1024 }, 16, 4, notices.Add));
+        Assert.Null(GpuLayerOffload.Create(gpu.Device, model, new GpuOffloadOptions(2) { MemoryBudgetBytes = 1024 }, 16, 4, notices));
+        Assert.Contains(notices.Messages, n => n.Contains("working buffers"));
     }
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
