@@ -1,4 +1,5 @@
 using System.Text;
+using System.Text.Json;
 using GroveMoE.Cpu.AI;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.AI;
@@ -28,22 +29,47 @@ internal sealed class ChatCompletionsEndpoint(GroveChatClient client, string mod
             await events.SendAsync(new ChatCompletionChunk(id, created, modelName, [new ChunkChoice(0, new Delta(Role: "assistant", Content: ""), null)]));
         }
         var answer = new StringBuilder();
+        var reasoning = new StringBuilder();
+        var calls = new List<ToolCallBody>();
         UsageDetails? usage = null;
         string? finish = null;
         int pieces = 0;
         for (; more; more = await updates.MoveNextAsync())
         {
             var update = updates.Current;
-            foreach (var content in update.Contents) if (content is UsageContent u) usage = u.Details;
-            string text = update.Text;
-            if (text.Length > 0) { turn.Piece(); pieces++; }
-            finish ??= update.FinishReason?.Value;
-            if (events is null) answer.Append(text);
-            else if (text.Length > 0 || update.FinishReason is not null)
+            var deltas = new List<Delta>();
+            foreach (var content in update.Contents)
             {
-                var delta = new Delta(Content: text.Length > 0 ? text : null);
-                await events.SendAsync(new ChatCompletionChunk(id, created, modelName, [new ChunkChoice(0, delta, update.FinishReason?.Value)]));
+                switch (content)
+                {
+                    case UsageContent u:
+                        usage = u.Details;
+                        break;
+                    case TextContent { Text.Length: > 0 } t:
+                        answer.Append(t.Text);
+                        deltas.Add(new Delta(Content: t.Text));
+                        break;
+                    case TextReasoningContent { Text.Length: > 0 } r:
+                        reasoning.Append(r.Text);
+                        deltas.Add(new Delta(ReasoningContent: r.Text));
+                        break;
+                    case FunctionCallContent call:
+                        string arguments = JsonSerializer.Serialize(call.Arguments ?? new Dictionary<string, object?>(), AIJsonUtilities.DefaultOptions);
+                        int index = calls.Count;
+                        calls.Add(new ToolCallBody(call.CallId, new FunctionBody(call.Name, arguments)));
+                        // id and name first, then the arguments, as OpenAI streams them
+                        deltas.Add(new Delta(ToolCalls: [new ToolCallDelta(index, call.CallId, "function", new FunctionDelta(call.Name, ""))]));
+                        deltas.Add(new Delta(ToolCalls: [new ToolCallDelta(index, null, null, new FunctionDelta(null, arguments))]));
+                        break;
+                }
             }
+            if (deltas.Count > 0) { turn.Piece(); pieces++; }
+            finish ??= update.FinishReason?.Value;
+            if (events is null) continue;
+            foreach (var delta in deltas)
+                await events.SendAsync(new ChatCompletionChunk(id, created, modelName, [new ChunkChoice(0, delta, null)]));
+            if (update.FinishReason is { } reason)
+                await events.SendAsync(new ChatCompletionChunk(id, created, modelName, [new ChunkChoice(0, new Delta(), reason.Value)]));
         }
         if (finish is null) // cut off by the timeout or the shutdown: end as if max_tokens were reached
         {
@@ -60,7 +86,9 @@ internal sealed class ChatCompletionsEndpoint(GroveChatClient client, string mod
 
         if (events is null)
         {
-            var choice = new ChatChoice(0, new AssistantMessage(answer.ToString()), finish);
+            var message = new AssistantMessage(calls.Count > 0 && answer.Length == 0 ? null : answer.ToString(),
+                calls.Count > 0 ? calls : null, reasoning.Length > 0 ? reasoning.ToString() : null);
+            var choice = new ChatChoice(0, message, finish);
             await context.Response.WriteAsJsonAsync(new ChatCompletion(id, created, modelName, [choice], totals), OpenAiJson.Options, context.RequestAborted);
             return;
         }

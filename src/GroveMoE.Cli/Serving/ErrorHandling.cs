@@ -38,6 +38,8 @@ internal static class ErrorHandling
         ApiErrorException api => api,
         JsonException json => ApiErrorException.BadRequest(Describe(json)),
         BadHttpRequestException bad => new ApiErrorException(bad.StatusCode, bad.Message),
+        GroveMoE.Cpu.Grammar.JsonSchemaException schema => ApiErrorException.BadRequest(
+            $"the JSON schema cannot be used: {schema.Message}", "response_format", schema.Keyword is null ? null : "unsupported_schema_keyword"),
         ContextFullException full => ApiErrorException.BadRequest(full.Message, "messages", "context_length_exceeded"),
         OperationCanceledException => new ApiErrorException(503, "the request timed out or the server is stopping before its answer began; retry later",
             code: "timeout"),

@@ -5,14 +5,14 @@ using Microsoft.AspNetCore.Http;
 
 namespace GroveMoE.Cli.Serving;
 
-/// <summary>OpenAI's wire format: snake_case, nulls left out, unknown request fields refused.</summary>
+/// <summary>OpenAI's wire format: snake_case, nulls left out, unknown request fields ignored (as llama-server does).</summary>
 internal static class OpenAiJson
 {
     public static readonly JsonSerializerOptions Options = new()
     {
         PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
-        UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
+        UnmappedMemberHandling = JsonUnmappedMemberHandling.Skip,
         NumberHandling = JsonNumberHandling.Strict,
         Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping, // an API body, never embedded in HTML
     };

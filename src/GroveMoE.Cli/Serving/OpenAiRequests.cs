@@ -2,8 +2,9 @@ using System.Text.Json;
 
 namespace GroveMoE.Cli.Serving;
 
-// The request bodies of OpenAI's API that grove serve reads. Every field OpenAI defines is declared so that a
-// field it does not define is rejected as unknown; the ones grove cannot honour are refused in RequestMapping.
+// The request bodies of OpenAI's API that grove serve reads. Fields it does not know (cache_prompt, keep_alive, ...
+// that other servers' clients send) are ignored, as llama-server and ollama ignore them; the ones grove cannot
+// honour are refused in RequestMapping.
 
 internal sealed record ChatCompletionRequest
 {
@@ -48,6 +49,7 @@ internal sealed record ChatCompletionRequest
     public float? RepeatPenalty { get; init; }
     public bool? EnableThinking { get; init; }
     public ChatTemplateKwargs? ChatTemplateKwargs { get; init; }
+    public bool? IgnoreEos { get; init; }
 }
 
 internal sealed record ChatTemplateKwargs

@@ -12,10 +12,22 @@ internal sealed record ChatChoice(int Index, AssistantMessage Message, string? F
     public object? Logprobs => null;
 }
 
-internal sealed record AssistantMessage(string Content)
+internal sealed record AssistantMessage(string? Content, IReadOnlyList<ToolCallBody>? ToolCalls = null, string? ReasoningContent = null)
 {
     public string Role => "assistant";
 }
+
+internal sealed record ToolCallBody(string Id, FunctionBody Function)
+{
+    public string Type => "function";
+}
+
+internal sealed record FunctionBody(string Name, string Arguments);
+
+/// <summary>A tool call in a stream: the first chunk has its id and name, later ones fragments of its arguments.</summary>
+internal sealed record ToolCallDelta(int Index, string? Id, string? Type, FunctionDelta Function);
+
+internal sealed record FunctionDelta(string? Name, string? Arguments);
 
 internal sealed record ChatCompletionChunk(string Id, long Created, string Model, IReadOnlyList<ChunkChoice> Choices, Usage? Usage = null)
 {
@@ -27,7 +39,8 @@ internal sealed record ChunkChoice(int Index, Delta Delta, string? FinishReason)
     public object? Logprobs => null;
 }
 
-internal sealed record Delta(string? Role = null, string? Content = null);
+internal sealed record Delta(string? Role = null, string? Content = null, string? ReasoningContent = null,
+    IReadOnlyList<ToolCallDelta>? ToolCalls = null);
 
 internal sealed record TextCompletion(string Id, long Created, string Model, IReadOnlyList<TextChoice> Choices, Usage? Usage = null)
 {

@@ -115,6 +115,9 @@ internal sealed class OpenAiServer : IAsyncDisposable
         app.MapPost("/v1/completions", (HttpContext context) => Ready().Completions.HandleAsync(context));
         app.MapGet("/v1/models", (HttpContext context) => context.Response.WriteAsJsonAsync(
             new ModelList([new ModelEntry(Ready().Model.Name, created, "grovemoe")]), OpenAiJson.Options));
+        app.MapGet("/v1/models/{id}", (HttpContext context, string id) => Ready().Model.Name == id
+            ? context.Response.WriteAsJsonAsync(new ModelEntry(id, created, "grovemoe"), OpenAiJson.Options)
+            : throw new ApiErrorException(404, $"the model '{id}' does not exist (this server serves '{Ready().Model.Name}')", "model", "model_not_found"));
         app.MapGet("/health", (HttpContext context) =>
         {
             var ready = Served();

@@ -11,20 +11,41 @@ internal static class RequestMapping
     {
         if (request.Messages is not { Count: > 0 } messages) throw ApiErrorException.BadRequest("'messages' must be a non-empty array", "messages");
         var mapped = new List<ChatMessage>(messages.Count);
+        var calls = new HashSet<string>(StringComparer.Ordinal);
         for (int i = 0; i < messages.Count; i++)
         {
             var message = messages[i];
+            string at = $"messages[{i}]";
             var role = message.Role switch
             {
                 "system" or "developer" => ChatRole.System,
                 "user" => ChatRole.User,
                 "assistant" => ChatRole.Assistant,
-                null => throw ApiErrorException.BadRequest($"messages[{i}] has no role", $"messages[{i}].role"),
-                _ => throw ApiErrorException.BadRequest($"messages[{i}].role '{message.Role}' is not supported (system, developer, user, assistant)", $"messages[{i}].role"),
+                "tool" => ChatRole.Tool,
+                null => throw ApiErrorException.BadRequest($"{at} has no role", $"{at}.role"),
+                _ => throw ApiErrorException.BadRequest($"{at}.role '{message.Role}' is not supported (system, developer, user, assistant, tool)", $"{at}.role"),
             };
-            if (message.ToolCalls is { ValueKind: not JsonValueKind.Null })
-                throw ApiErrorException.BadRequest("tool calls are not supported", $"messages[{i}].tool_calls");
-            mapped.Add(new ChatMessage(role, Text(message.Content, $"messages[{i}].content")));
+            string text = Text(message.Content, $"{at}.content");
+            if (role == ChatRole.Tool)
+            {
+                if (message.ToolCallId is not { } callId || !calls.Contains(callId))
+                    throw ApiErrorException.BadRequest($"{at} answers tool call '{message.ToolCallId}', which no earlier assistant message made", $"{at}.tool_call_id");
+                mapped.Add(new ChatMessage(ChatRole.Tool, [new FunctionResultContent(callId, text)]));
+                continue;
+            }
+            var contents = new List<AIContent>();
+            if (role == ChatRole.Assistant && message.ReasoningContent is { Length: > 0 } reasoning) contents.Add(new TextReasoningContent(reasoning));
+            if (text.Length > 0 || role != ChatRole.Assistant) contents.Add(new TextContent(text));
+            if (message.ToolCalls is { ValueKind: not JsonValueKind.Null } toolCalls)
+            {
+                if (role != ChatRole.Assistant) throw ApiErrorException.BadRequest("only assistant messages have tool_calls", $"{at}.tool_calls");
+                foreach (var call in ToolMapping.Calls(toolCalls, $"{at}.tool_calls"))
+                {
+                    calls.Add(call.CallId);
+                    contents.Add(call);
+                }
+            }
+            mapped.Add(new ChatMessage(role, contents));
         }
         return mapped;
     }
@@ -32,15 +53,17 @@ internal static class RequestMapping
     public static ChatOptions Options(ChatCompletionRequest r)
     {
         Refuse(r.N is > 1, "n", "only n = 1 is supported");
-        Refuse(r.Tools is { ValueKind: JsonValueKind.Array } tools && tools.GetArrayLength() > 0, "tools", "tools are not supported");
-        Refuse(r.Functions is { ValueKind: JsonValueKind.Array }, "functions", "functions are not supported");
-        Refuse(r.Logprobs == true, "logprobs", "logprobs are not supported");
-        Refuse(r.ResponseFormat is { ValueKind: JsonValueKind.Object } format
-            && TryProperty(format, "type", "response_format", out var type) && !IsText(type, "response_format"), "response_format", "only the text response format is supported");
+        Refuse(r.Functions is { ValueKind: JsonValueKind.Array }, "functions", "the legacy 'functions' are not supported; use 'tools'");
+        // logprobs are not computed; the answer comes without them, as from servers that ignore the field.
         var options = Sampling(r.MaxCompletionTokens ?? r.MaxTokens, r.Temperature, r.TopP, r.TopK, r.MinP, r.RepeatPenalty,
             r.PresencePenalty, r.Seed, r.Stop);
         if ((r.ChatTemplateKwargs?.EnableThinking ?? r.EnableThinking) is { } thinking)
             options.AdditionalProperties![GroveChatClient.EnableThinkingKey] = thinking;
+        options.Tools = ToolMapping.Tools(r.Tools);
+        options.ToolMode = ToolMapping.Mode(r.ToolChoice, options.Tools);
+        options.AllowMultipleToolCalls = r.ParallelToolCalls;
+        options.ResponseFormat = ToolMapping.ResponseFormat(r.ResponseFormat);
+        if (r.IgnoreEos == true) options.AdditionalProperties![GroveChatClient.IgnoreEosKey] = true;
         return options;
     }
 

@@ -28,6 +28,9 @@ public sealed class GroveChatClient : IChatClient
     /// <summary>The <c>AdditionalProperties</c> key that turns Qwen3's thinking on or off for one request.</summary>
     public const string EnableThinkingKey = "enable_thinking";
 
+    /// <summary>The <c>AdditionalProperties</c> key (bool) that keeps generating past end-of-text tokens, as llama.cpp's ignore_eos.</summary>
+    public const string IgnoreEosKey = "ignore_eos";
+
     private readonly LanguageModel _model;
     private readonly SessionPool _pool;
     private readonly GroveChatClientOptions _options;
@@ -196,6 +199,7 @@ public sealed class GroveChatClient : IChatClient
                 : generation.MaxTokens,
             StopSequences = options.StopSequences is { Count: > 0 } stops ? [.. stops] : generation.StopSequences,
             Sampler = sampler,
+            IgnoreEos = options.AdditionalProperties?.TryGetValue(IgnoreEosKey, out object? ignore) == true && ignore is true or JsonElement { ValueKind: JsonValueKind.True },
         };
     }
 

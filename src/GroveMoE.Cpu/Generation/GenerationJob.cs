@@ -19,6 +19,7 @@ internal sealed class GenerationJob
     private readonly GrammarMatcher? _grammar;
     private readonly GroveTokenizer _tokenizer;
     private readonly int _maxTokens;
+    private readonly bool _ignoreEos;
     private readonly Stopwatch _clock = Stopwatch.StartNew();
     private readonly Channel<string> _pieces = Channel.CreateUnbounded<string>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
     private readonly TaskCompletionSource _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -37,6 +38,7 @@ internal sealed class GenerationJob
         _reused = reused;
         ContextLength = contextLength;
         _maxTokens = options.MaxTokens;
+        _ignoreEos = options.IgnoreEos;
         _sampler = new Sampler(options.Sampler, vocab);
         _decoder = new StreamingDecoder(tokenizer);
         _stops = new StopSequenceFilter(options.StopSequences);
@@ -88,7 +90,8 @@ internal sealed class GenerationJob
     {
         if (Generated >= _maxTokens) return FinishReason.Length;
         if (Stopping) return FinishReason.Cancelled;
-        int token = _sampler.Sample(logits, CollectionsMarshal.AsSpan(Tokens), _grammar is null ? default : _grammar.AllowedTokens);
+        int token = _sampler.Sample(logits, CollectionsMarshal.AsSpan(Tokens), _grammar is null ? default : _grammar.AllowedTokens,
+            _ignoreEos ? _tokenizer.StopIds : default);
         if (token < 0) return FinishReason.Stop; // the grammar allows nothing more
         Generated++;
         if (_tokenizer.IsStop(token)) return FinishReason.Stop;

@@ -11,6 +11,10 @@ public sealed record GenerationOptions
 
     public SamplerOptions Sampler { get; init; } = new();
 
+    /// <summary>Never sample an end-of-text token (llama.cpp's ignore_eos): the answer runs to <see cref="MaxTokens"/>,
+    /// a stop sequence, or the end of a grammar's sentence.</summary>
+    public bool IgnoreEos { get; init; }
+
     /// <summary>What the answer must be (say, JSON valid under a schema); null lets the model write anything. The
     /// answer ends as soon as it is complete and nothing may follow.</summary>
     public Grammar.CompiledGrammar? Grammar { get; init; }

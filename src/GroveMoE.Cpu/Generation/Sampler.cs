@@ -31,12 +31,14 @@ internal sealed class Sampler
     /// <param name="history">Tokens so far (prompt and generated), for the penalties.</param>
     /// <param name="allowed">One bit per token id, set for the tokens that may be drawn (a grammar's mask); empty
     /// allows all.</param>
+    /// <param name="banned">Tokens never drawn (end-of-text tokens under ignore_eos).</param>
     /// <returns>The token, or -1 when <paramref name="allowed"/> allows none.</returns>
-    public int Sample(ReadOnlySpan<float> logits, ReadOnlySpan<int> history, ReadOnlySpan<ulong> allowed = default)
+    public int Sample(ReadOnlySpan<float> logits, ReadOnlySpan<int> history, ReadOnlySpan<ulong> allowed = default, ReadOnlySpan<int> banned = default)
     {
         var o = _options;
         var working = _logits.AsSpan(0, logits.Length);
         logits.CopyTo(working);
+        foreach (int token in banned) working[token] = float.NegativeInfinity;
         ApplyPenalties(working, history);
         if (!allowed.IsEmpty && !Mask(working, allowed)) return -1;
         if (o.IsGreedy) return TensorPrimitives.IndexOfMax(working);

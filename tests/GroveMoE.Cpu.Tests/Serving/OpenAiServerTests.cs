@@ -83,9 +83,11 @@ public sealed class OpenAiServerTests(TinyLanguageModelFixture tiny) : IClassFix
 
     [Theory]
     [InlineData("v1/chat/completions", "{\"messages\": [", 400, null)]
-    [InlineData("v1/chat/completions", "{\"messages\": [{\"role\": \"user\", \"content\": \"hi\"}], \"bogus\": 1}", 400, null)]
     [InlineData("v1/chat/completions", "{\"messages\": []}", 400, "messages")]
-    [InlineData("v1/chat/completions", "{\"messages\": [{\"role\": \"tool\", \"content\": \"x\"}]}", 400, "messages[0].role")]
+    [InlineData("v1/chat/completions", "{\"messages\": [{\"role\": \"tool\", \"content\": \"x\"}]}", 400, "messages[0].tool_call_id")]
+    [InlineData("v1/chat/completions", "{\"messages\": [{\"role\": \"user\", \"content\": \"hi\"}], \"response_format\": {\"type\": \"json_schema\", \"json_schema\": {\"name\": \"x\", \"schema\": {\"type\": \"string\", \"pattern\": \"a+\"}}}}", 400, "response_format")]
+    [InlineData("v1/chat/completions", "{\"messages\": [{\"role\": \"user\", \"content\": \"hi\"}], \"tools\": [{\"type\": \"function\", \"function\": {\"name\": \"f\"}}], \"tool_choice\": {\"type\": \"function\", \"function\": {\"name\": \"g\"}}}", 400, "tool_choice")]
+    [InlineData("v1/chat/completions", "{\"messages\": [{\"role\": \"user\", \"content\": \"hi\"}], \"tools\": [{\"type\": \"function\", \"function\": {\"name\": \"f\", \"parameters\": {\"type\": \"object\", \"properties\": {\"a\": {\"not\": {}}}}}}], \"tool_choice\": \"required\"}", 400, "response_format")]
     [InlineData("v1/chat/completions", "{\"messages\": [{\"role\": \"user\", \"content\": \"hi\"}], \"temperature\": \"hot\"}", 400, null)]
     [InlineData("v1/chat/completions", "{\"messages\": [{\"role\": \"user\", \"content\": \"hi\"}], \"n\": 2}", 400, "n")]
     [InlineData("v1/completions", "{\"prompt\": 5}", 400, "prompt")]
