@@ -20,9 +20,9 @@ internal static class PerplexityCommand
     {
         var model = new ModelSource();
         var threads = ModelOptions.Threads();
-        var context = new Option<int>("--ctx", "-c") { Description = "chunk length in tokens", DefaultValueFactory = _ => 512 };
-        var file = new Option<FileInfo>("--file", "-f") { Description = "UTF-8 text to score", Required = true };
-        var chunks = new Option<int>("--chunks") { Description = "score at most this many chunks (0: all)" };
+        var context = new Option<int>("--ctx", "-c") { Description = "chunk length in tokens", DefaultValueFactory = _ => 512 }.InRange(16, 1 << 20);
+        var file = new Option<FileInfo>("--file", "-f") { Description = "UTF-8 text to score", Required = true }.ExistingFile();
+        var chunks = new Option<int>("--chunks") { Description = "score at most this many chunks (0: all)" }.InRange(0, int.MaxValue);
         var klBase = new Option<FileInfo?>("--kl-divergence-base")
         {
             Description = "file of the base model's log-probabilities: written, or read with --kl-divergence",
