@@ -90,6 +90,12 @@ int main(int argc, char ** argv) {
 
     struct llama_model_params model_params = llama_model_default_params();
     model_params.n_gpu_layers = 0;
+    // LLAMA_NO_EXTRA_BUFTS=1: no repacked or AMX weight buffers. A -march=native build on a CPU that reports AMX
+    // but whose kernel or hypervisor grants no tile state dies of SIGILL in the AMX matmul without it.
+    const char * no_extra = getenv("LLAMA_NO_EXTRA_BUFTS");
+    if (no_extra && no_extra[0] == '1') {
+        model_params.use_extra_bufts = false;
+    }
     struct llama_model * model = llama_model_load_from_file(model_path, model_params);
     if (!model) return fail("could not load model", model_path);
 

@@ -21,4 +21,4 @@ var root = new RootCommand("grove: run GroveMoE language models on the CPU")
     HubCommands.Remove(),
     ShowCommand.Create(),
 };
-return CommandLineApp.Run(root, args, e => e is ServeOptionsException ? e.Message : null);
+return await CommandLineApp.RunAsync(root, args, e => e is ServeOptionsException ? e.Message : null);

@@ -12,17 +12,21 @@ namespace GroveMoE.Cpu.CommandLine;
 internal static class CommandLineApp
 {
     /// <param name="describeOwn">The tool's own user-facing failures (exceptions of a layer only it has), or null for a bug.</param>
-    public static int Run(RootCommand root, string[] args, Func<Exception, string?>? describeOwn = null)
+    public static int Run(RootCommand root, string[] args, Func<Exception, string?>? describeOwn = null) =>
+        RunAsync(root, args, describeOwn).GetAwaiter().GetResult();
+
+    /// <inheritdoc cref="Run"/>
+    public static async Task<int> RunAsync(RootCommand root, string[] args, Func<Exception, string?>? describeOwn = null)
     {
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)
         {
-            Console.Error.WriteLine($"error: {parsed.Errors[0].Message} (see --help)");
+            Console.Error.WriteLine($"error: {ParseErrorMessage(root, args, parsed)} (see --help)");
             return 1;
         }
         try
         {
-            return parsed.Invoke(new InvocationConfiguration
+            return await parsed.InvokeAsync(new InvocationConfiguration
             {
                 EnableDefaultExceptionHandler = false,
                 ProcessTerminationTimeout = null, // Ctrl-C: commands that can stop early handle it themselves
@@ -35,6 +39,22 @@ internal static class CommandLineApp
             if (Environment.GetEnvironmentVariable("GROVE_TRACE") == "1") Console.Error.WriteLine(e);
             return message is null ? BugExitCode : 1;
         }
+    }
+
+    /// <summary>
+    /// The first parse error in the user's words: an unknown command is named as such (System.CommandLine says
+    /// "Required command was not provided"), and a value that does not convert does not name a .NET type.
+    /// </summary>
+    private static string ParseErrorMessage(RootCommand root, string[] args, ParseResult parsed)
+    {
+        var commands = root.Subcommands.Where(c => !c.Hidden).Select(c => c.Name).ToList();
+        if (commands.Count > 0 && args.FirstOrDefault() is { } first && !first.StartsWith('-')
+            && !root.Subcommands.Any(c => c.Name == first || c.Aliases.Contains(first)))
+            return $"unknown command '{first}'; the commands are {string.Join(", ", commands)}";
+        string message = parsed.Errors.Select(e => e.Message).FirstOrDefault(m => !m.StartsWith("Required command", StringComparison.Ordinal))
+            ?? parsed.Errors[0].Message;
+        var typed = System.Text.RegularExpressions.Regex.Match(message, "^Cannot parse argument '(.*)' for option '(.*)' as expected type '.*'");
+        return typed.Success ? $"'{typed.Groups[1].Value}' is not a valid value for {typed.Groups[2].Value}" : message;
     }
 
     /// <summary>EX_SOFTWARE from sysexits.h: what a failure that no input should cause exits with, so scripts and fuzzers can tell.</summary>
@@ -52,6 +72,7 @@ internal static class CommandLineApp
     public static string? Describe(Exception e) => e switch
     {
         AggregateException { InnerExceptions.Count: 1 } a => Describe(a.InnerException!),
+        FileNotFoundException { FileName: { } path } when Directory.Exists(path) => $"{path} is a directory, not a file",
         FileNotFoundException f => $"file not found: {f.FileName ?? f.Message}",
         DirectoryNotFoundException d => d.Message,
         GgufFormatException or GgufMissingTensorException or GgufMissingKeyException or ModelFormatException or ContextFullException

@@ -43,7 +43,8 @@ public static class QuantizeCommand
         });
     }
 
-    public static Option<string> TypeOption() => new("--type", "-t")
+    // Short flags mean what they mean in grove: -t is threads there, so --type has none (-f is grove's --file).
+    public static Option<string> TypeOption() => new("--type")
     {
         Description = TypeHelp,
         DefaultValueFactory = _ => "mixed",
@@ -53,13 +54,13 @@ public static class QuantizeCommand
     public static QuantizationRecipe Recipe(string type) => QuantizationRecipe.TryParse(type, out var recipe) ? recipe
         : throw new UserInputException($"--type '{type}' is not one of {QuantizationRecipe.Choices}");
 
-    public static Option<int> ThreadsOption() => new("--threads")
+    public static Option<int> ThreadsOption() => new Option<int>("--threads", "-t")
     {
         Description = "conversion threads (default: all cores)",
         DefaultValueFactory = _ => Environment.ProcessorCount,
-    };
+    }.InRange(1, 1024);
 
-    public static Option<bool> ForceOption() => new("--force", "-f") { Description = "replace an existing output file" };
+    public static Option<bool> ForceOption() => new("--force") { Description = "replace an existing output file" };
 
     public static int CheckThreads(int threads) =>
         threads is >= 1 and <= 1024 ? threads : throw new UserInputException($"--threads {threads} must be between 1 and 1024");

@@ -16,7 +16,7 @@ public static class SynthCommand
 {
     public static Command Create()
     {
-        var preset = new Option<string>("--preset", "-p")
+        var preset = new Option<string>("--preset")
         {
             Description = "tiny | small | wide4 | wide8 | full (wide*/full: GroveMoE-Inst's widths with 4, 8 or 48 layers)",
             Required = true,
@@ -24,8 +24,8 @@ public static class SynthCommand
         var type = QuantizeCommand.TypeOption();
         var output = new Option<FileInfo?>("--output", "-o") { Description = "GGUF file to write" };
         var hfDir = new Option<DirectoryInfo?>("--hf-dir") { Description = "also (or only) write the weights as a sharded BF16 Hugging Face checkpoint here" };
-        var seed = new Option<ulong>("--seed") { Description = "random seed", DefaultValueFactory = _ => 1 };
-        var shardMb = new Option<int>("--shard-mb") { Description = "largest safetensors shard in MiB", DefaultValueFactory = _ => 4096 };
+        var seed = new Option<ulong>("--seed", "-s") { Description = "random seed", DefaultValueFactory = _ => 1 }.InRange(0UL, ulong.MaxValue);
+        var shardMb = new Option<int>("--shard-mb") { Description = "largest safetensors shard in MiB", DefaultValueFactory = _ => 4096 }.InRange(1, 1 << 20);
         var force = QuantizeCommand.ForceOption();
         var command = new Command("synth", "Write a GroveMoE with random weights (a GGUF and/or a Hugging Face checkpoint)")
         {

@@ -29,7 +29,7 @@ internal static class BenchCommand
         var prompt = new Option<string>("--prompt", "-p") { Description = "prompt tokens, a comma list (pp tests; 0 skips them)", DefaultValueFactory = _ => "64" };
         var generate = new Option<string>("--generate", "-n") { Description = "generated tokens, a comma list (tg tests; 0 skips them)", DefaultValueFactory = _ => "32" };
         var depth = new Option<string>("--depth", "-d") { Description = "tokens already in the KV cache before each test, a comma list", DefaultValueFactory = _ => "0" };
-        var repetitions = new Option<int>("--repetitions", "-r") { Description = "repetitions of each test", DefaultValueFactory = _ => 3 };
+        var repetitions = new Option<int>("--repetitions", "-r") { Description = "repetitions of each test", DefaultValueFactory = _ => 3 }.InRange(1, 10_000);
         var json = new Option<bool>("--json") { Description = "print one JSON object: pp_tps and tg_tps (the first of each), and every test" };
         var gpuLayers = ModelOptions.GpuLayers();
         var gpuExperts = ModelOptions.GpuExperts();
@@ -42,7 +42,7 @@ internal static class BenchCommand
         command.SetAction(parse => Run(new FileInfo(model.ResolveOrDemo(parse)),
             List(parse.GetValue(threads)!, "--threads", 1), List(parse.GetValue(prompt)!, "--prompt", 0),
             List(parse.GetValue(generate)!, "--generate", 0), List(parse.GetValue(depth)!, "--depth", 0),
-            parse.GetValue(repetitions), parse.GetValue(json), parse.GetValue(gpuLayers), parse.GetRequiredValue(gpuExperts),
+            parse.GetValue(repetitions), parse.GetValue(json), parse.GetValue(gpuLayers), parse.GetValue(gpuExperts),
             parse.GetValue(noRepack)));
         return command;
     }
@@ -61,7 +61,7 @@ internal static class BenchCommand
     }
 
     private static int Run(FileInfo modelFile, int[] threadCounts, int[] prompts, int[] generates, int[] depths, int repetitions,
-        bool json, int gpuLayers, string gpuExperts, bool noRepack)
+        bool json, int gpuLayers, GpuExpertsMode gpuExperts, bool noRepack)
     {
         prompts = prompts.Where(p => p > 0).ToArray();
         generates = generates.Where(n => n > 0).ToArray();

@@ -1,3 +1,4 @@
+using GroveMoE.Cpu.CommandLine;
 using System.CommandLine;
 using GroveMoE.Cli.Output;
 using GroveMoE.Cli.Terminal;
@@ -31,7 +32,7 @@ internal static class ChatCommand
     {
         var model = new ModelSource();
         var sessionGroup = new ModelOptions.SessionGroup();
-        var maxTokens = new Option<int>("--n-predict", "-n") { Description = "most tokens per answer", DefaultValueFactory = _ => 1024 };
+        var maxTokens = ModelOptions.TokenLimit("most tokens per answer", 1024);
         var system = SystemOption();
         var thinking = new ThinkingOptions();
         var sampling = new SamplingOptions();

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using GroveMoE.Cli.Output;
+using GroveMoE.Cpu.Gguf;
 using GroveMoE.Cpu.Model;
 using Spectre.Console;
 
@@ -42,14 +43,18 @@ internal static class InfoCommand
         hyper.AddRow("bytes read / decoded token", $"{Units.Bytes(model.BytesPerToken(fewest))} .. {Units.Bytes(model.BytesPerToken(most))}");
         AnsiConsole.Write(hyper);
 
-        var tensors = new Table().AddColumns("type", "tensors", "elements", "bytes").Border(TableBorder.Rounded);
+        var tensors = new Table().AddColumns("type", "tensors", "elements", "bytes", "bits/weight").Border(TableBorder.Rounded);
         tensors.Title = new TableTitle($"{model.File.TensorInfos.Count} tensors");
         foreach (var group in model.File.TensorInfos.GroupBy(t => t.Type).OrderByDescending(g => g.Sum(t => t.ByteSize)))
-        {
-            tensors.AddRow($"{group.Key}", $"{group.Count()}",
-                Units.Count(group.Sum(t => t.Dimensions.Aggregate(1L, (a, d) => a * d))), Units.Bytes(group.Sum(t => t.ByteSize)));
-        }
+            AddTypeRow(tensors, $"{group.Key}", group.ToList());
+        AddTypeRow(tensors, "all", model.File.TensorInfos);
         AnsiConsole.Write(tensors);
         return 0;
+    }
+
+    private static void AddTypeRow(Table table, string type, IReadOnlyCollection<GgufTensorInfo> infos)
+    {
+        long elements = infos.Sum(t => t.ElementCount), bytes = infos.Sum(t => t.ByteSize);
+        table.AddRow(type, $"{infos.Count}", Units.Count(elements), Units.Bytes(bytes), $"{8.0 * bytes / elements:F2}");
     }
 }

@@ -26,11 +26,11 @@ internal static class LogitsCommand
         model.AddTo(command);
         command.SetAction(parse => Run(
             new FileInfo(model.ResolveOrDemo(parse)), parse.GetValue(threads), parse.GetRequiredValue(tokens), parse.GetValue(output),
-            parse.GetValue(gpuLayers), parse.GetRequiredValue(gpuExperts), parse.GetValue(noRepack)));
+            parse.GetValue(gpuLayers), parse.GetValue(gpuExperts), parse.GetValue(noRepack)));
         return command;
     }
 
-    private static int Run(FileInfo modelFile, int threads, string tokenList, FileInfo? output, int gpuLayers, string gpuExperts,
+    private static int Run(FileInfo modelFile, int threads, string tokenList, FileInfo? output, int gpuLayers, GpuExpertsMode gpuExperts,
         bool noRepack)
     {
         int[] tokens = ParseTokens(tokenList);

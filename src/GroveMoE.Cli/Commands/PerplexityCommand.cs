@@ -10,7 +10,9 @@ namespace GroveMoE.Cli.Commands;
 /// <summary>
 /// <c>grove perplexity</c>: perplexity of a text file, computed as llama.cpp's tool does — the tokens are cut into
 /// chunks of the context length, each evaluated from an empty cache, and only each chunk's second half is scored,
-/// so every scored token has at least half a context of history.
+/// so every scored token has at least half a context of history. <c>--kl-divergence-base FILE</c> saves the scored
+/// positions' log-probabilities; <c>--kl-divergence</c> then compares another model's with them (mean KL divergence,
+/// its 99th percentile, top-1 agreement and the perplexity ratio), as llama-perplexity does.
 /// </summary>
 internal static class PerplexityCommand
 {
@@ -18,18 +20,27 @@ internal static class PerplexityCommand
     {
         var model = new ModelSource();
         var threads = ModelOptions.Threads();
-        var context = new Option<int>("--ctx", "-c") { Description = "chunk length in tokens", DefaultValueFactory = _ => 512 };
-        var file = new Option<FileInfo>("--file", "-f") { Description = "UTF-8 text to score", Required = true };
-        var chunks = new Option<int>("--chunks") { Description = "score at most this many chunks (0: all)" };
-        var command = new Command("perplexity", "Measure a model's perplexity on a text file") { threads, context, file, chunks };
+        var context = new Option<int>("--ctx", "-c") { Description = "chunk length in tokens", DefaultValueFactory = _ => 512 }.InRange(16, 1 << 20);
+        var file = new Option<FileInfo>("--file", "-f") { Description = "UTF-8 text to score", Required = true }.ExistingFile();
+        var chunks = new Option<int>("--chunks") { Description = "score at most this many chunks (0: all)" }.InRange(0, int.MaxValue);
+        var klBase = new Option<FileInfo?>("--kl-divergence-base")
+        {
+            Description = "file of the base model's log-probabilities: written, or read with --kl-divergence",
+        };
+        var kl = new Option<bool>("--kl-divergence") { Description = "compare with the --kl-divergence-base file instead of writing it" };
+        var command = new Command("perplexity", "Measure a model's perplexity on a text file, or its KL divergence from a base model")
+        {
+            threads, context, file, chunks, klBase, kl,
+        };
         model.AddTo(command);
         command.SetAction(parse => Run(new FileInfo(model.ResolveOrDemo(parse)), parse.GetValue(threads), parse.GetValue(context),
-            parse.GetRequiredValue(file), parse.GetValue(chunks)));
+            parse.GetRequiredValue(file), parse.GetValue(chunks), parse.GetValue(klBase)?.FullName, parse.GetValue(kl)));
         return command;
     }
 
-    private static int Run(FileInfo modelFile, int threads, int contextLength, FileInfo textFile, int maxChunks)
+    private static int Run(FileInfo modelFile, int threads, int contextLength, FileInfo textFile, int maxChunks, string? klBasePath, bool compare)
     {
+        if (compare && klBasePath is null) throw new UserInputException("--kl-divergence needs --kl-divergence-base FILE");
         if (contextLength < 8) throw new UserInputException("--ctx must be at least 8");
         if (threads < 1) throw new UserInputException("--threads must be at least 1");
         string text = File.ReadAllText(textFile.FullName);
@@ -41,6 +52,12 @@ internal static class PerplexityCommand
             throw new UserInputException($"{textFile.Name} has {tokens.Length} tokens; at least --ctx ({contextLength}) are needed");
 
         int vocab = loaded.Config.Vocab;
+        using var klBase = klBasePath is null ? null
+            : compare ? OpenBase(klBasePath, vocab, contextLength, chunkCount, tokens)
+            : KlDivergenceBase.Create(klBasePath, vocab, contextLength, chunkCount, tokens.AsSpan(0, chunkCount * contextLength));
+        var klStats = compare ? new KlDivergenceStats() : null;
+        var logProbs = new float[vocab];
+        var baseLogProbs = new float[vocab];
         using var forward = new GroveForward(loaded, contextLength, threads, Math.Min(contextLength, 512));
         var logits = new float[contextLength * vocab];
         double nll = 0, nllSquares = 0;
@@ -58,13 +75,36 @@ internal static class PerplexityCommand
                 nll += loss;
                 nllSquares += loss * loss;
                 scored++;
+                if (klStats is not null)
+                {
+                    klBase!.Read(baseLogProbs);
+                    KlDivergenceBase.LogSoftmax(row, logProbs);
+                    klStats.Add(baseLogProbs, logProbs, chunk[i + 1]);
+                }
+                else klBase?.Write(row, logProbs);
             }
             console.MarkupLineInterpolated($"[grey][[{c + 1}/{chunkCount}]] ppl {Math.Exp(nll / scored):F4}[/]");
         }
         double mean = nll / scored;
         double error = Math.Sqrt(Math.Max(0, nllSquares / scored - mean * mean) / Math.Max(1, scored - 1));
         Console.WriteLine($"perplexity {Math.Exp(mean):F4} ± {Math.Exp(mean) * error:F4} over {scored} tokens ({chunkCount} chunks of {contextLength})");
+        if (klStats is not null) Console.WriteLine(klStats.Summary());
+        else if (klBasePath is not null) Console.WriteLine($"saved the log-probabilities of {scored} positions to {klBasePath}");
         return 0;
+    }
+
+    /// <summary>The saved base, which must come from the same text, chunking and vocabulary.</summary>
+    private static KlDivergenceBase OpenBase(string path, int vocab, int contextLength, int chunkCount, int[] tokens)
+    {
+        var saved = KlDivergenceBase.Open(path);
+        string? mismatch = saved.Vocab != vocab ? $"a vocabulary of {saved.Vocab}, this model {vocab}"
+            : saved.ContextLength != contextLength ? $"--ctx {saved.ContextLength}"
+            : saved.Chunks != chunkCount ? $"{saved.Chunks} chunks, this run {chunkCount}"
+            : !saved.Tokens.AsSpan().SequenceEqual(tokens.AsSpan(0, saved.Tokens.Length)) ? "different text (its tokens differ)"
+            : null;
+        if (mismatch is null) return saved;
+        saved.Dispose();
+        throw new UserInputException($"{path} was saved with {mismatch}; rerun it with the same --file, --ctx and --chunks");
     }
 
     private static double LogSumExp(ReadOnlySpan<float> row)

@@ -17,12 +17,12 @@ internal static class RunCommand
         var prompt = new Option<string?>("--prompt", "-p") { Description = "the prompt; - reads it from stdin" };
         var promptWords = new Argument<string[]>("prompt") { Description = "the prompt (also: -p, -f FILE, or piped on stdin)", Arity = ArgumentArity.ZeroOrMore };
         var promptFile = new Option<FileInfo?>("--file", "-f") { Description = "read the prompt from this file" };
-        var maxTokens = new Option<int>("--n-predict", "-n") { Description = "most tokens to generate", DefaultValueFactory = _ => 256 };
+        var maxTokens = ModelOptions.TokenLimit("most tokens to generate", 256);
         var system = ChatCommand.SystemOption();
         var thinking = new ThinkingOptions();
         var raw = new Option<bool>("--raw") { Description = "send the prompt as is, without the chat template" };
         var verbose = new Option<bool>("--verbose", "-v") { Description = "print speed and expert statistics to stderr" };
-        var jsonSchema = new Option<FileInfo>("--json-schema") { Description = "answer with JSON valid under the JSON Schema in this file" };
+        var jsonSchema = new Option<FileInfo>("--json-schema") { Description = "answer with JSON valid under the JSON Schema in this file" }.ExistingFile();
         var json = new Option<bool>("--json") { Description = "answer with a JSON object" };
         var sampling = new SamplingOptions();
         var command = new Command("run", "Answer one prompt and exit") { promptWords, prompt, promptFile, maxTokens, system, raw, verbose, jsonSchema, json };

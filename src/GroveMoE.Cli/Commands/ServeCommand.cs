@@ -15,23 +15,26 @@ internal static class ServeCommand
     {
         var model = new ModelSource();
         var host = new Option<string>("--host") { Description = "address to listen on; anything but loopback exposes the model to the network", DefaultValueFactory = _ => "127.0.0.1" };
-        var port = new Option<int>("--port") { Description = "TCP port", DefaultValueFactory = _ => 8080 };
+        var port = new Option<int>("--port") { Description = "TCP port", DefaultValueFactory = _ => 8080 }.InRange(0, 65535);
         var apiKey = new Option<string?>("--api-key") { Description = "require Authorization: Bearer <key> on every request" };
-        var parallel = new Option<int>("--parallel", "-np") { Description = "requests generated at once, batched (one KV cache each); more wait in line", DefaultValueFactory = _ => 1 };
-        var threads = new Option<int?>("--threads", "-t") { Description = "worker threads, shared by the batched requests (default: cores)" };
+        var parallel = new Option<int>("--parallel", "-np") { Description = "requests generated at once, batched (one KV cache each); more wait in line", DefaultValueFactory = _ => 1 }.InRange(1, 1024);
+        var threads = new Option<int?>("--threads", "-t") { Description = "worker threads, shared by the batched requests (default: cores)" }.InRange(1, 4096);
         var context = ModelOptions.Context();
-        var maxTokens = new Option<int>("--n-predict", "-n") { Description = "default most tokens per answer", DefaultValueFactory = _ => 1024 };
+        var maxTokens = ModelOptions.TokenLimit("default most tokens per answer", 1024);
+        var kvCache = ModelOptions.KvCache();
+        var gpuLayers = ModelOptions.GpuLayers();
+        var gpuExperts = ModelOptions.GpuExperts();
         var noThink = ChatCommand.NoThinkOption();
         var quiet = new Option<bool>("--quiet", "-q") { Description = "do not log requests" };
-        var maxQueue = new Option<int>("--max-queue") { Description = "requests that may wait for a turn; more get 503 with Retry-After", DefaultValueFactory = _ => 64 };
-        var maxBody = new Option<int>("--max-body-kb") { Description = "largest request body in KiB; larger gets 413", DefaultValueFactory = _ => 4096 };
-        var timeout = new Option<int>("--timeout") { Description = "seconds a request may wait and generate; then its answer ends with finish_reason length", DefaultValueFactory = _ => 600 };
-        var grace = new Option<int>("--shutdown-grace") { Description = "seconds running answers may finish after SIGTERM/Ctrl-C before they are ended", DefaultValueFactory = _ => 10 };
+        var maxQueue = new Option<int>("--max-queue") { Description = "requests that may wait for a turn; more get 503 with Retry-After", DefaultValueFactory = _ => 64 }.InRange(0, 1 << 20);
+        var maxBody = new Option<int>("--max-body-kb") { Description = "largest request body in KiB; larger gets 413", DefaultValueFactory = _ => 4096 }.InRange(1, 1 << 22);
+        var timeout = new Option<int>("--timeout") { Description = "seconds a request may wait and generate; then its answer ends with finish_reason length", DefaultValueFactory = _ => 600 }.InRange(1, 1 << 24);
+        var grace = new Option<int>("--shutdown-grace") { Description = "seconds running answers may finish after SIGTERM/Ctrl-C before they are ended", DefaultValueFactory = _ => 10 }.InRange(0, 1 << 24);
         var cors = new Option<string[]>("--cors-origin") { Description = "allow browser calls from this origin (repeatable; * for any)", AllowMultipleArgumentsPerToken = false };
         var sampling = new SamplingOptions();
         var command = new Command("serve", "Serve a model over an OpenAI-compatible HTTP API")
         {
-            host, port, apiKey, parallel, threads, context, maxTokens, noThink, quiet, maxQueue, maxBody, timeout, grace, cors,
+            host, port, apiKey, parallel, threads, context, kvCache, gpuLayers, gpuExperts, maxTokens, noThink, quiet, maxQueue, maxBody, timeout, grace, cors,
         };
         model.AddTo(command);
         command.Description += ". Limits: a body over --max-body-kb gets 413; beyond --parallel running and --max-queue waiting, 503 with "
@@ -42,22 +45,14 @@ internal static class ServeCommand
         command.SetAction(async (parse, cancel) =>
         {
             int n = parse.GetValue(parallel);
-            if (n < 1) throw new UserInputException("--parallel must be at least 1");
-            int t = parse.GetValue(threads) ?? Environment.ProcessorCount;
-            if (t < 1) throw new UserInputException("--threads must be at least 1");
+            int t = ModelOptions.CapThreads(parse.GetValue(threads) ?? Environment.ProcessorCount);
             int c = parse.GetValue(context);
-            if (c < 16) throw new UserInputException("--ctx must be at least 16");
             int max = parse.GetValue(maxTokens);
-            if (max < 1) throw new UserInputException("--n-predict must be at least 1");
-
             int listenPort = parse.GetValue(port);
-            if (listenPort is < 0 or > 65535) throw new UserInputException("--port must be between 0 and 65535");
             OpenAiServer.ParseHost(parse.GetValue(host)!);
             int queue = parse.GetValue(maxQueue), bodyKb = parse.GetValue(maxBody), seconds = parse.GetValue(timeout), graceSeconds = parse.GetValue(grace);
-            if (queue < 0) throw new UserInputException("--max-queue must be at least 0");
-            if (bodyKb < 1) throw new UserInputException("--max-body-kb must be at least 1");
-            if (seconds < 1) throw new UserInputException("--timeout must be at least 1");
-            if (graceSeconds < 0) throw new UserInputException("--shutdown-grace must be at least 0");
+            int layersOnGpu = parse.GetValue(gpuLayers);
+            var expertsOnGpu = parse.GetValue(gpuExperts);
 
             var file = model.Resolve(parse, cancel);
             var options = new ServeOptions
@@ -72,7 +67,14 @@ internal static class ServeCommand
                 ShutdownGrace = TimeSpan.FromSeconds(graceSeconds),
                 CorsOrigins = parse.GetValue(cors) ?? [],
                 Warn = line => StandardError.Console.MarkupLineInterpolated($"[yellow]warning: {line}[/]"),
-                Session = new SessionOptions { ContextLength = c, Threads = t },
+                Session = new SessionOptions
+                {
+                    ContextLength = c,
+                    Threads = t,
+                    KvCacheType = parse.GetValue(kvCache),
+                    LayerOffload = layersOnGpu == 0 ? null
+                        : (m, session) => Gpu.GpuOffloadSetup.Create(m, layersOnGpu, expertsOnGpu, session.ContextLength, session.BatchSize),
+                },
                 Generation = new GenerationOptions { MaxTokens = max, Sampler = sampling.Read(parse) },
                 Thinking = !parse.GetValue(noThink),
                 Log = parse.GetValue(quiet) ? null : line => StandardError.Console.MarkupLineInterpolated($"[grey]{DateTime.Now:HH:mm:ss} {line}[/]"),

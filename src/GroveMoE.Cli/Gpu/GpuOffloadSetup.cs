@@ -15,16 +15,16 @@ internal static class GpuOffloadSetup
 {
     /// <summary>An offload sized for a forward pass of <paramref name="contextLength"/> positions evaluating up to
     /// <paramref name="batchSize"/> tokens per call; null when nothing is offloaded.</summary>
-    public static ILayerOffload? Create(GroveModel model, int gpuLayers, string gpuExperts, int contextLength, int batchSize) =>
+    public static ILayerOffload? Create(GroveModel model, int gpuLayers, Commands.GpuExpertsMode gpuExperts, int contextLength, int batchSize) =>
         gpuLayers == 0 ? null : CreateOnDevice(model, gpuLayers, gpuExperts, contextLength, batchSize);
 
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static ILayerOffload? CreateOnDevice(GroveModel model, int gpuLayers, string gpuExperts, int contextLength, int batchSize)
+    private static ILayerOffload? CreateOnDevice(GroveModel model, int gpuLayers, Commands.GpuExpertsMode gpuExperts, int contextLength, int batchSize)
     {
         var placement = gpuExperts switch
         {
-            "none" => GpuExpertPlacement.None,
-            "hot" => GpuExpertPlacement.Hot,
+            Commands.GpuExpertsMode.None => GpuExpertPlacement.None,
+            Commands.GpuExpertsMode.Hot => GpuExpertPlacement.Hot,
             _ => GpuExpertPlacement.All,
         };
         // ILGPU's CPU emulation only when asked for explicitly: it checks the kernels (and a trimmed publish) without a GPU.

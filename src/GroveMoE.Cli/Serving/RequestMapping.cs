@@ -132,8 +132,8 @@ internal static class RequestMapping
                 var joined = new System.Text.StringBuilder();
                 foreach (var part in parts.EnumerateArray())
                 {
-                    if (part.ValueKind != JsonValueKind.Object || !part.TryGetProperty("type", out var type) || !IsText(type)
-                        || !part.TryGetProperty("text", out var text) || text.ValueKind != JsonValueKind.String)
+                    if (part.ValueKind != JsonValueKind.Object || !TryProperty(part, "type", param, out var type) || !IsText(type, param)
+                        || !TryProperty(part, "text", param, out var text) || text.ValueKind != JsonValueKind.String)
                         throw ApiErrorException.BadRequest("only text content parts are supported", param);
                     joined.Append(Decode(text, param));
                 }
@@ -143,7 +143,20 @@ internal static class RequestMapping
         }
     }
 
-    private static bool IsText(JsonElement type) => type.ValueKind == JsonValueKind.String && type.ValueEquals("text");
+    private static bool IsText(JsonElement type, string param) => type.ValueKind == JsonValueKind.String && Decode(type, param) == "text";
+
+    /// <summary>TryGetProperty, which unescapes every name it compares and throws on a lone surrogate, with a 400 instead.</summary>
+    private static bool TryProperty(JsonElement obj, string name, string param, out JsonElement value)
+    {
+        try
+        {
+            return obj.TryGetProperty(name, out value);
+        }
+        catch (InvalidOperationException)
+        {
+            throw ApiErrorException.BadRequest($"'{param}' has a name that is not valid Unicode (invalid UTF-8 or a lone surrogate)", param);
+        }
+    }
 
     /// <summary>A JSON string's value; System.Text.Json parses escaped lone surrogates and invalid UTF-8 but throws on decoding them.</summary>
     private static string Decode(JsonElement value, string param)

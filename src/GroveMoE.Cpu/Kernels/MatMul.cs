@@ -33,9 +33,12 @@ internal static unsafe class MatMul
             case GgmlType.Q8_0:
                 QuantizedRows(path ?? KernelPaths.Best, w, rowStart, rowEnd, input.Quantized, inputRows, output, outputStride, sequences);
                 break;
+            case var type when QuantizedDot.HasRowKernel(type):
+                RowKernelRows(w, rowStart, rowEnd, input.Quantized, inputRows, output, outputStride);
+                break;
             default:
             {
-                // F32/F16/BF16, and until they have integer kernels the other block formats, decoded per row to floats.
+                // F32/F16/BF16, and the block formats without integer kernels (Q2_K, Q3_K, Q4_1, Q5_0, Q5_1), decoded per row to floats.
                 int cols = w.Columns;
                 for (int r = rowStart; r < rowEnd; r++)
                 {
@@ -83,6 +86,26 @@ internal static unsafe class MatMul
                     for (int k = 0; k < count; k++) output[(i + k) * outputStride + r] = results[k];
                     i += count;
                 }
+            }
+        }
+    }
+
+    /// <summary>One kernel call per weight row and input row: the weight row stays in L1 while the inputs stream past it.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void RowKernelRows(in WeightMatrix w, int rowStart, int rowEnd, Q8Activations q, ReadOnlySpan<int> inputRows,
+        Span<float> output, int outputStride)
+    {
+        int cols = w.Columns, blocks = cols / Q8Activations.BlockSize;
+        var type = w.Type;
+        fixed (sbyte* quants = q.Quants)
+        fixed (float* scales = q.Scales)
+        fixed (int* sums = q.Sums)
+        {
+            for (int r = rowStart; r < rowEnd; r++)
+            {
+                byte* row = w.Row(r);
+                for (int i = 0; i < inputRows.Length; i++)
+                    output[i * outputStride + r] = QuantizedDot.Row(type, row, RowOf(quants, scales, sums, inputRows[i], cols), blocks);
             }
         }
     }

@@ -1,3 +1,5 @@
+using GroveMoE.Cpu.Quantization;
+
 namespace GroveMoE.Cpu.Kernels;
 
 /// <summary>
@@ -59,4 +61,40 @@ internal static unsafe class QuantizedDot
             default: Q8_0Dot.Scalar4(row, x, blocks, results); break;
         }
     }
+
+    /// <summary>The formats that have an integer dot kernel but no four-row form.</summary>
+    public static bool HasRowKernel(GgmlType type) =>
+        type is GgmlType.Q4_K or GgmlType.Q5_K or GgmlType.Q6_K or GgmlType.IQ4_XS or GgmlType.IQ4_NL;
+
+    internal static float Row(GgmlType type, byte* row, Q8Row x, int blocks) => Row(Best, type, row, x, blocks);
+
+    /// <summary>row · x for the <see cref="HasRowKernel"/> formats; <paramref name="blocks"/> counts the activation row's blocks of 32.</summary>
+    internal static float Row(KernelPath path, GgmlType type, byte* row, Q8Row x, int blocks)
+    {
+        int superBlocks = blocks / 8;
+        return path switch
+        {
+            KernelPath.Vector256Vnni => Vector<AvxVnniByteDot>(type, row, x, blocks, superBlocks),
+            KernelPath.Vector256 or KernelPath.Vector512 => Vector<Avx2ByteDot>(type, row, x, blocks, superBlocks),
+            _ => type switch
+            {
+                GgmlType.Q4_K => KQuantDot.Q4_KScalar(row, x, superBlocks),
+                GgmlType.Q5_K => KQuantDot.Q5_KScalar(row, x, superBlocks),
+                GgmlType.Q6_K => Q6_KDot.Scalar(row, x, superBlocks),
+                GgmlType.IQ4_XS => NonLinearDot.IQ4_XSScalar(row, x, superBlocks),
+                GgmlType.IQ4_NL => NonLinearDot.IQ4_NLScalar(row, x, blocks),
+                _ => throw new ArgumentOutOfRangeException(nameof(type), type, "no row kernel"),
+            },
+        };
+    }
+
+    private static float Vector<TDot>(GgmlType type, byte* row, Q8Row x, int blocks, int superBlocks) where TDot : IByteDot256 => type switch
+    {
+        GgmlType.Q4_K => KQuantDot.Q4_K<TDot>(row, x, superBlocks),
+        GgmlType.Q5_K => KQuantDot.Q5_K<TDot>(row, x, superBlocks),
+        GgmlType.Q6_K => Q6_KDot.Wide256<TDot>(row, x, superBlocks),
+        GgmlType.IQ4_XS => NonLinearDot.IQ4_XS<TDot>(row, x, superBlocks),
+        GgmlType.IQ4_NL => NonLinearDot.IQ4_NL<TDot>(row, x, blocks),
+        _ => throw new ArgumentOutOfRangeException(nameof(type), type, "no row kernel"),
+    };
 }

@@ -1,3 +1,4 @@
+using GroveMoE.Cpu.Conversion.Tokenization;
 using GroveMoE.Cpu.Gguf;
 using GroveMoE.Cpu.Conversion.Synthetic;
 using GroveMoE.Cpu.Quantization;
@@ -18,6 +19,9 @@ public sealed class CliTests : IClassFixture<CliTests.Files>
     {
         public TempDirectory Dir { get; } = new();
         public string Valid { get; }
+
+        /// <summary>The tiny model with the real Qwen3 tokenizer, for the commands that generate text.</summary>
+        public string Chat { get; }
         public Dictionary<string, string> Broken { get; } = [];
 
         public Files()
@@ -25,6 +29,11 @@ public sealed class CliTests : IClassFixture<CliTests.Files>
             Valid = Dir.File("valid.gguf");
             SyntheticModelWriter.Write(Valid, new SyntheticModelOptions(SyntheticPresets.Tiny(64), GgmlType.Q4_0) { ExpertType = GgmlType.Q8_0 });
             var bytes = File.ReadAllBytes(Valid);
+            Chat = Dir.File("chat.gguf");
+            SyntheticModelWriter.Write(Chat, new SyntheticModelOptions(SyntheticPresets.Tiny(BuiltInTokenizer.Qwen3VocabSize), GgmlType.Q8_0)
+            {
+                ExtraMetadata = BuiltInTokenizer.Qwen3Metadata(),
+            });
 
             Broken["missing"] = Dir.File("does-not-exist.gguf");
             Broken["truncated header"] = Write("truncated-header.gguf", bytes[..200]);
@@ -128,6 +137,57 @@ public sealed class CliTests : IClassFixture<CliTests.Files>
     {
         var full = args[0] == "logits" ? new[] { "logits", "-m", _files.Valid }.Concat(args[1..]).ToArray() : args;
         AssertOneErrorLine(GroveProcess.Run(full), string.Join(' ', args));
+    }
+
+    [Theory]
+    [InlineData("-c 2147483647", "KV cache")]
+    [InlineData("-n 99999999999", "--n-predict must be a whole number")]
+    [InlineData("-n 0", "-1 for no limit")]
+    [InlineData("--kv-type Q8_0", "--kv-type must be f32 or f16, not 'Q8_0'")]
+    [InlineData("--seed -2", "--seed must be a whole number")]
+    [InlineData("-t 0", "--threads must be a whole number from 1")]
+    [InlineData("--top-p 1.5", "--top-p must be a number from")]
+    [InlineData("--temp NaN", "--temp must be a number")]
+    [InlineData("--gpu-experts some", "--gpu-experts must be all, none or hot")]
+    [InlineData("--json-schema .", "is a directory")]
+    public void BadRunOptionsAreOneErrorLineInTheUsersWords(string options, string expected)
+    {
+        var result = GroveProcess.Run(["run", "-m", _files.Chat, "-p", "hi", .. options.Split(' ')]);
+        AssertOneErrorLine(result, options);
+        Assert.Contains(expected, result.StderrLines[0]);
+        Assert.DoesNotContain("System.", result.StderrLines[0]);
+    }
+
+    [Theory]
+    [InlineData("run", "-p", "hi")]
+    [InlineData("perplexity", "-f", "FILE")]
+    [InlineData("info")]
+    public void ADirectoryAsModelOrFileIsNamedAsOne(params string[] args)
+    {
+        var withModel = args[0] == "perplexity"
+            ? ["perplexity", "-m", _files.Valid, "-f", _files.Dir.Path]
+            : new[] { args[0], "-m", _files.Dir.Path }.Concat(args[1..]).ToArray();
+        var result = GroveProcess.Run(withModel);
+        AssertOneErrorLine(result, string.Join(' ', args));
+        Assert.Contains("is a directory", result.StderrLines[0]);
+    }
+
+    [Fact]
+    public void AnUnknownCommandIsNamed()
+    {
+        var result = GroveProcess.Run("frobnicate");
+        AssertOneErrorLine(result, "frobnicate");
+        Assert.Contains("unknown command 'frobnicate'", result.StderrLines[0]);
+        Assert.Contains("chat", result.StderrLines[0]);
+    }
+
+    [Fact]
+    public void MinusOneTokensRunsToTheContextAndARandomSeedIsAccepted()
+    {
+        var result = GroveProcess.Run("run", "-m", _files.Chat, "-p", "hi", "--raw", "-n", "-1", "-c", "24", "--seed", "-1", "-t", "1000");
+        Assert.True(result.ExitCode == 0, result.Stderr);
+        Assert.Contains("note: --threads 1000 is more than", result.Stderr);
+        Assert.NotEmpty(result.Stdout.Trim());
     }
 
     [Fact]

@@ -1,0 +1,80 @@
+using System.CommandLine;
+using System.CommandLine.Parsing;
+using System.Globalization;
+using System.Numerics;
+
+namespace GroveMoE.Cpu.CommandLine;
+
+/// <summary>
+/// Parsers and validators that check an option as it is parsed and say what is wrong in the user's words
+/// (System.CommandLine's own messages name .NET types such as <c>System.Nullable`1[System.UInt64]</c>).
+/// </summary>
+internal static class OptionRules
+{
+    /// <summary>A number in [<paramref name="min"/>, <paramref name="max"/>]; anything else is a parse error naming the range.</summary>
+    public static Option<T> InRange<T>(this Option<T> option, T min, T max, string? note = null) where T : struct, INumber<T>
+    {
+        option.CustomParser = result => ParseNumber(result, option.Name, min, max, note) ?? default;
+        return option;
+    }
+
+    /// <summary>As <see cref="InRange{T}(Option{T}, T, T, string?)"/> for an option that may be left out.</summary>
+    public static Option<T?> InRange<T>(this Option<T?> option, T min, T max, string? note = null) where T : struct, INumber<T>
+    {
+        option.CustomParser = result => ParseNumber(result, option.Name, min, max, note);
+        return option;
+    }
+
+    /// <summary>One of an enum's names, case-insensitively (<c>f16</c>, <c>F16</c>); the error lists them.</summary>
+    public static Option<T> OneOf<T>(this Option<T> option) where T : struct, Enum
+    {
+        option.CustomParser = result =>
+        {
+            string token = result.Tokens.Count > 0 ? result.Tokens[^1].Value : "";
+            if (Enum.TryParse<T>(token, ignoreCase: true, out var value) && Enum.IsDefined(value) && !char.IsAsciiDigit(token.FirstOrDefault()))
+                return value;
+            result.AddError($"{option.Name} must be {Names<T>()}, not '{token}'");
+            return default;
+        };
+        return option;
+    }
+
+    /// <summary>The enum's names as the command line spells them: lower case, "a, b or c".</summary>
+    public static string Names<T>() where T : struct, Enum
+    {
+        var names = Enum.GetNames<T>().Select(n => n.ToLowerInvariant()).ToArray();
+        return names.Length == 1 ? names[0] : string.Join(", ", names[..^1]) + " or " + names[^1];
+    }
+
+    /// <summary>A path that must name an existing file: a directory or a missing file is a parse error.</summary>
+    public static Option<FileInfo> ExistingFile(this Option<FileInfo> option)
+    {
+        option.Validators.Add(result => CheckFile(result, result.GetValueOrDefault<FileInfo?>()));
+        return option;
+    }
+
+    private static void CheckFile(OptionResult result, FileInfo? file)
+    {
+        if (file is null) return;
+        string name = result.Option.Name;
+        if (Directory.Exists(file.FullName)) result.AddError($"{name}: {file} is a directory, not a file");
+        else if (!file.Exists) result.AddError($"{name}: no such file: {file}");
+    }
+
+    private static T? ParseNumber<T>(ArgumentResult result, string name, T min, T max, string? note) where T : struct, INumber<T>
+    {
+        string token = result.Tokens.Count > 0 ? result.Tokens[^1].Value : "";
+        bool integer = T.IsInteger(T.CreateTruncating(0.5)); // 0 for integer types, 0.5 (not integral) for floats
+        var style = integer ? NumberStyles.AllowLeadingSign : NumberStyles.Float;
+        if (T.TryParse(token, style, CultureInfo.InvariantCulture, out var value) && value >= min && value <= max
+            && (integer || (double.IsFinite(double.CreateTruncating(value)))))
+            return value;
+        string kind = integer ? "a whole number" : "a number";
+        string range = max == Max<T>() ? $"{min} or more" : $"from {min} to {max}";
+        result.AddError($"{name} must be {kind} {range}{note}, not '{token}'");
+        return null;
+    }
+
+    private static T Max<T>() where T : struct, INumber<T> =>
+        T.IsInteger(T.CreateTruncating(0.5)) ? T.CreateSaturating(double.MaxValue) : T.CreateSaturating(float.MaxValue);
+}
