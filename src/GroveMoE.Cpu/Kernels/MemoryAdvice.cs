@@ -2,10 +2,16 @@ using System.Runtime.InteropServices;
 
 namespace GroveMoE.Cpu.Kernels;
 
-/// <summary>madvise on Linux (a no-op elsewhere).</summary>
+/// <summary>madvise on Linux (a no-op elsewhere): drop mapped pages from this process, ask for huge pages.</summary>
 internal static unsafe partial class MemoryAdvice
 {
-    private const int HugePage = 14;
+    private const int DontNeed = 4, HugePage = 14;
+
+    /// <summary>
+    /// Unmaps the resident pages of [start, start+length) of a read-only file mapping from this process: the
+    /// resident set shrinks, the page cache keeps them, and a later read faults them back in.
+    /// </summary>
+    public static void ReleaseMapped(byte* start, long length) => Advise(start, length, DontNeed);
 
     /// <summary>Asks for transparent huge pages (fewer TLB misses when the kernels stream the weights).</summary>
     public static void PreferHugePages(byte* start, long length) => Advise(start, length, HugePage);

@@ -17,7 +17,11 @@ internal sealed unsafe class TiledWeights : IDisposable
     public long Bytes { get; private set; }
 
     /// <summary>The tiled copy of <paramref name="tensor"/> (2-D, or 3-D: one tiled matrix per expert).</summary>
-    public byte* Tile(GgufTensor tensor)
+    /// <param name="releaseSource">
+    /// Release the tensor's mapped pages afterwards, so the resident set stays about the file's size rather than
+    /// twice it (not for a tensor also read as rows, like a tied embedding).
+    /// </param>
+    public byte* Tile(GgufTensor tensor, bool releaseSource)
     {
         var first = WeightMatrix.From(tensor);
         int matrices = tensor.Dimensions.Length > 2 ? checked((int)tensor.Dimensions[2]) : 1;
@@ -36,6 +40,7 @@ internal sealed unsafe class TiledWeights : IDisposable
             int rows = Math.Min(ChunkRows, first.Rows - startRow);
             TileLayout.Pack(WeightMatrix.Slice(tensor, m), tiles + m * matrixBytes, group, group + TileLayout.Groups(rows));
         });
+        if (releaseSource) MemoryAdvice.ReleaseMapped(tensor.Data, tensor.Info.ByteSize);
         return tiles;
     }
 

@@ -50,9 +50,10 @@ internal sealed class GroveWeights
         if (file.TensorInfos.Count < (long)c.Layers * TensorsPerLayer)
             throw new ModelFormatException(
                 $"grovemoe.block_count = {c.Layers} needs {(long)c.Layers * TensorsPerLayer} layer tensors; the file has {file.TensorInfos.Count} tensors");
-        // A tied output matrix is the embedding tensor: tiled as the output, read as rows for the lookup.
+        // A tied output matrix is the embedding tensor: tiled as the output, read as rows for the lookup, so its
+        // mapped pages are kept.
         string? tied = file.HasTensor(TensorNames.Output) ? null : TensorNames.TokenEmbedding;
-        var binder = new Binder(file, tiles);
+        var binder = new Binder(file, tiles, tied);
         var layers = new LayerWeights[c.Layers];
         for (int l = 0; l < c.Layers; l++)
         {
@@ -82,7 +83,7 @@ internal sealed class GroveWeights
         };
     }
 
-    private sealed unsafe class Binder(GgufFile file, TiledWeights? tiles)
+    private sealed unsafe class Binder(GgufFile file, TiledWeights? tiles, string? keepPages)
     {
         private GgufTensor Get(string name, params long[] shape)
         {
@@ -102,7 +103,7 @@ internal sealed class GroveWeights
         }
 
         private byte* Tiles(GgufTensor t) =>
-            tiles != null && TileLayout.Supports(t.Type) ? tiles.Tile(t) : null;
+            tiles != null && TileLayout.Supports(t.Type) ? tiles.Tile(t, releaseSource: t.Name != keepPages) : null;
 
         /// <summary>Small vectors (norm weights) are converted to float once; they are kilobytes, not weights that matter.</summary>
         public float[] Vector(string name, int length)
