@@ -81,10 +81,10 @@ internal sealed class JsonGrammarPrimitives
         "time" => Quoted(Time()),
         "date-time" => Quoted(_b.Sequence(Date(), _b.Literal("T"), Time())),
         "uuid" => Quoted(Uuid()),
-        "email" => Quoted(_b.Sequence(Word(ByteSet.Range('a', 'z') | ByteSet.Range('0', '9'), 1, 24), _b.Literal("@"), Hostname(requireDot: true))),
-        "hostname" => Quoted(Hostname(requireDot: false)),
+        "email" => Quoted(_b.Sequence(Word(ByteSet.Range('a', 'z') | ByteSet.Range('0', '9'), 1, 24), _b.Literal("@"), Hostname())),
+        "hostname" => Quoted(Hostname()),
         "ipv4" => Quoted(Ipv4()),
-        "uri" => Quoted(_b.Sequence(_b.Literal("https://"), Hostname(requireDot: true),
+        "uri" => Quoted(_b.Sequence(_b.Literal("https://"), Hostname(),
             _b.Repeat(_b.Sequence(_b.Literal("/"), Word(ByteSet.Range('a', 'z') | ByteSet.Range('0', '9') | ByteSet.Chars("-._~"), 0, 24)), 0, 6))),
         _ => null,
     };
@@ -121,11 +121,15 @@ internal sealed class JsonGrammarPrimitives
         return _b.Sequence(Hex(8), dash, Hex(4), dash, Hex(4), dash, Hex(4), dash, Hex(12));
     }
 
-    private Symbol Hostname(bool requireDot)
+    /// <summary>
+    /// label(.label)*.tld with an alphabetic top-level label of two or more letters: RFC 1123 allows a single label,
+    /// but strict validators (JsonSchema.Net among them) want a dot and such a top-level label, so only what both accept.
+    /// </summary>
+    private Symbol Hostname()
     {
         var label = _b.Sequence(_b.Class(ByteSet.Range('a', 'z')), Word(ByteSet.Range('a', 'z') | ByteSet.Range('0', '9'), 0, 20));
-        var dotted = _b.Sequence(_b.Literal("."), label);
-        return _b.Sequence(label, _b.Repeat(dotted, requireDot ? 1 : 0, 3));
+        var topLevel = Word(ByteSet.Range('a', 'z'), 2, 6);
+        return _b.Sequence(label, _b.Repeat(_b.Sequence(_b.Literal("."), label), 0, 2), _b.Literal("."), topLevel);
     }
 
     private Symbol Ipv4()
