@@ -39,7 +39,7 @@ internal static class RequestMapping
             if (message.ToolCalls is { ValueKind: not JsonValueKind.Null } toolCalls)
             {
                 if (role != ChatRole.Assistant) throw ApiErrorException.BadRequest("only assistant messages have tool_calls", $"{at}.tool_calls");
-                foreach (var call in ToolMapping.Calls(toolCalls, $"{at}.tool_calls"))
+                foreach (var call in Decoded(() => ToolMapping.Calls(toolCalls, $"{at}.tool_calls").ToList(), $"{at}.tool_calls"))
                 {
                     calls.Add(call.CallId);
                     contents.Add(call);
@@ -59,10 +59,10 @@ internal static class RequestMapping
             r.PresencePenalty, r.Seed, r.Stop);
         if ((r.ChatTemplateKwargs?.EnableThinking ?? r.EnableThinking) is { } thinking)
             options.AdditionalProperties![GroveChatClient.EnableThinkingKey] = thinking;
-        options.Tools = ToolMapping.Tools(r.Tools);
-        options.ToolMode = ToolMapping.Mode(r.ToolChoice, options.Tools);
+        options.Tools = Decoded(() => ToolMapping.Tools(r.Tools), "tools");
+        options.ToolMode = Decoded(() => ToolMapping.Mode(r.ToolChoice, options.Tools), "tool_choice");
         options.AllowMultipleToolCalls = r.ParallelToolCalls;
-        options.ResponseFormat = ToolMapping.ResponseFormat(r.ResponseFormat);
+        options.ResponseFormat = Decoded(() => ToolMapping.ResponseFormat(r.ResponseFormat), "response_format");
         if (r.IgnoreEos == true) options.AdditionalProperties![GroveChatClient.IgnoreEosKey] = true;
         return options;
     }
@@ -168,6 +168,22 @@ internal static class RequestMapping
         catch (InvalidOperationException)
         {
             throw ApiErrorException.BadRequest($"'{param}' is not valid Unicode (invalid UTF-8 or a lone surrogate)", param);
+        }
+    }
+
+    /// <summary>
+    /// Reads free-form request JSON (tools, tool calls, response formats) whose names and strings System.Text.Json
+    /// decodes on demand, throwing InvalidOperationException for invalid UTF-8 or a lone surrogate: a 400, not a 500.
+    /// </summary>
+    private static T Decoded<T>(Func<T> read, string param)
+    {
+        try
+        {
+            return read();
+        }
+        catch (InvalidOperationException)
+        {
+            throw ApiErrorException.BadRequest($"'{param}' holds text that is not valid Unicode (invalid UTF-8 or a lone surrogate)", param);
         }
     }
 
