@@ -89,9 +89,7 @@ public sealed unsafe class TileKernelTests
                 int stride = rows + 2;
                 var output = new float[count * stride];
                 var input = new BatchInput(inputs, columns);
-                x.Quants.AsSpan().CopyTo(input.Quantized.Quants);
-                x.Scales.AsSpan().CopyTo(input.Quantized.Scales);
-                x.Sums.AsSpan().CopyTo(input.Quantized.Sums);
+                KernelReference.CopyActivations(x, input.Quantized);
                 input.Reshape(inputs, columns);
                 MatMul.Rows(w, 0, rows, input, picks, output, stride, new float[columns], path);
                 for (int i = 0; i < count; i++)
