@@ -14,21 +14,23 @@ namespace GroveMoE.Cpu.Kernels;
 /// output[i·stride + r] = W[r] · x[i] for the rows of groups [groupStart, groupEnd) and every input row i.
 /// A unit's contribution to row r is dx·(d_r·(Σ u·q − Offset·Σq)) (or dx·(d_r·Σ u·q − m_r·Σq) with mins; with split
 /// scales the two halves of 16 each take their own d_r and offset sum).
+/// Both shapes add the units of a token in the same order into the same accumulators, so a token's result is bit for
+/// bit the same whichever shape (and whichever other tokens) it goes through: continuous batching groups decode rows
+/// of different sequences into the four-token kernel and each sequence still gets exactly its lone result.
 /// </summary>
 internal static unsafe class TileKernels
 {
-    private const int Tokens = SequenceGroups.Size;
+    private const int Tokens = 4;
     private const int Rows = TileLayout.GroupRows;
 
-    /// <param name="sequences">Each input's sequence, so four-token groups never mix them; empty for one sequence.</param>
     public static void Run<TFormat>(KernelPath path, byte* tiles, int rows, int columns, int groupStart, int groupEnd,
-        Q8Row* x, int inputs, float* output, int stride, ReadOnlySpan<int> sequences = default) where TFormat : struct, IQuantFormat
+        Q8Row* x, int inputs, float* output, int stride) where TFormat : struct, IQuantFormat
     {
         switch (path)
         {
-            case KernelPath.Vector512: Run512<TFormat>(tiles, rows, columns, groupStart, groupEnd, x, inputs, output, stride, sequences); break;
-            case KernelPath.Vector256Vnni: Run256<TFormat, AvxVnniByteDot>(tiles, rows, columns, groupStart, groupEnd, x, inputs, output, stride, sequences); break;
-            case KernelPath.Vector256: Run256<TFormat, Avx2ByteDot>(tiles, rows, columns, groupStart, groupEnd, x, inputs, output, stride, sequences); break;
+            case KernelPath.Vector512: Run512<TFormat>(tiles, rows, columns, groupStart, groupEnd, x, inputs, output, stride); break;
+            case KernelPath.Vector256Vnni: Run256<TFormat, AvxVnniByteDot>(tiles, rows, columns, groupStart, groupEnd, x, inputs, output, stride); break;
+            case KernelPath.Vector256: Run256<TFormat, Avx2ByteDot>(tiles, rows, columns, groupStart, groupEnd, x, inputs, output, stride); break;
             default: RunScalar<TFormat>(tiles, rows, columns, groupStart, groupEnd, x, inputs, output, stride); break;
         }
     }
@@ -37,7 +39,7 @@ internal static unsafe class TileKernels
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Run512<TFormat>(byte* tiles, int rows, int columns, int groupStart, int groupEnd,
-        Q8Row* x, int inputs, float* output, int stride, ReadOnlySpan<int> sequences) where TFormat : struct, IQuantFormat
+        Q8Row* x, int inputs, float* output, int stride) where TFormat : struct, IQuantFormat
     {
         int blocks = columns / TFormat.BlockValues, units = columns / 32;
         long groupBytes = TFormat.GroupBytes(blocks);
@@ -47,7 +49,7 @@ internal static unsafe class TileKernels
             byte* group = tiles + g * groupBytes;
             for (int i = 0; i < inputs;)
             {
-                int count = SequenceGroups.Length(sequences, i, inputs);
+                int count = Math.Min(Tokens, inputs - i);
                 if (count == 1)
                 {
                     Store(RowVector512<TFormat>(group, blocks, units, x[i]), output + (long)i * stride + g * Rows, rows - g * Rows);
@@ -77,24 +79,40 @@ internal static unsafe class TileKernels
         return acc0 + acc1;
     }
 
+    /// <summary>Four tokens, each with <see cref="RowVector512{TFormat}"/>'s two accumulators (even and odd units).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Gemm512<TFormat>(byte* group, int blocks, int units, Q8Row* x, int count, float* output, int stride, int validRows)
         where TFormat : struct, IQuantFormat
     {
         Q8Row x0 = x[0], x1 = x[1], x2 = x[2], x3 = x[3];
-        Vector512<float> acc0 = default, acc1 = default, acc2 = default, acc3 = default;
-        for (int u = 0; u < units; u++)
+        Vector512<float> even0 = default, even1 = default, even2 = default, even3 = default;
+        Vector512<float> odd0 = default, odd1 = default, odd2 = default, odd3 = default;
+        int u = 0;
+        for (; u + 2 <= units; u += 2)
         {
             var tile = TFormat.Load512(group, blocks, u);
-            acc0 = Accumulate<TFormat>(acc0, tile, x0, u);
-            acc1 = Accumulate<TFormat>(acc1, tile, x1, u);
-            acc2 = Accumulate<TFormat>(acc2, tile, x2, u);
-            acc3 = Accumulate<TFormat>(acc3, tile, x3, u);
+            even0 = Accumulate<TFormat>(even0, tile, x0, u);
+            even1 = Accumulate<TFormat>(even1, tile, x1, u);
+            even2 = Accumulate<TFormat>(even2, tile, x2, u);
+            even3 = Accumulate<TFormat>(even3, tile, x3, u);
+            tile = TFormat.Load512(group, blocks, u + 1);
+            odd0 = Accumulate<TFormat>(odd0, tile, x0, u + 1);
+            odd1 = Accumulate<TFormat>(odd1, tile, x1, u + 1);
+            odd2 = Accumulate<TFormat>(odd2, tile, x2, u + 1);
+            odd3 = Accumulate<TFormat>(odd3, tile, x3, u + 1);
         }
-        Store(acc0, output, validRows);
-        if (count > 1) Store(acc1, output + stride, validRows);
-        if (count > 2) Store(acc2, output + 2L * stride, validRows);
-        if (count > 3) Store(acc3, output + 3L * stride, validRows);
+        if (u < units)
+        {
+            var tile = TFormat.Load512(group, blocks, u);
+            even0 = Accumulate<TFormat>(even0, tile, x0, u);
+            even1 = Accumulate<TFormat>(even1, tile, x1, u);
+            even2 = Accumulate<TFormat>(even2, tile, x2, u);
+            even3 = Accumulate<TFormat>(even3, tile, x3, u);
+        }
+        Store(even0 + odd0, output, validRows);
+        if (count > 1) Store(even1 + odd1, output + stride, validRows);
+        if (count > 2) Store(even2 + odd2, output + 2L * stride, validRows);
+        if (count > 3) Store(even3 + odd3, output + 3L * stride, validRows);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -135,7 +153,7 @@ internal static unsafe class TileKernels
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Run256<TFormat, TDot>(byte* tiles, int rows, int columns, int groupStart, int groupEnd,
-        Q8Row* x, int inputs, float* output, int stride, ReadOnlySpan<int> sequences) where TFormat : struct, IQuantFormat where TDot : IByteDot256
+        Q8Row* x, int inputs, float* output, int stride) where TFormat : struct, IQuantFormat where TDot : IByteDot256
     {
         int blocks = columns / TFormat.BlockValues, units = columns / 32;
         long groupBytes = TFormat.GroupBytes(blocks);
@@ -145,7 +163,7 @@ internal static unsafe class TileKernels
             byte* group = tiles + g * groupBytes;
             for (int i = 0; i < inputs;)
             {
-                int count = SequenceGroups.Length(sequences, i, inputs);
+                int count = Math.Min(Tokens, inputs - i);
                 if (count == 1)
                 {
                     var (low, high) = RowVector256<TFormat, TDot>(group, blocks, units, x[i]);

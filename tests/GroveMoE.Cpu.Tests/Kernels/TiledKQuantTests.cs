@@ -120,14 +120,19 @@ public sealed unsafe class TiledKQuantTests
             TileLayout.Pack(w, tiles, 0, TileLayout.Groups(rows));
             w = w.WithTiles(tiles);
 
+            var input = new BatchInput(inputs, columns);
+            input.Reshape(inputs, columns);
+            KernelReference.CopyActivations(x, input.Quantized);
+            int stride = rows + 2;
+            var alone = new float[inputs * stride];
+            for (int i = 0; i < inputs; i++) MatMul.Rows(w, 0, rows, input, [i], alone.AsSpan(i * stride), stride, new float[columns], path);
+
+            // Every input count up to nine: the four-token kernel, its two- and three-token leftovers, one token;
+            // a token's result is bit for bit its lone one whatever it is grouped with (batched decode relies on it).
             for (int count = 1; count <= inputs; count++)
             {
                 var picks = Enumerable.Range(0, count).Select(_ => random.Next(inputs)).ToArray();
-                int stride = rows + 2;
                 var output = new float[count * stride];
-                var input = new BatchInput(inputs, columns);
-                input.Reshape(inputs, columns);
-                KernelReference.CopyActivations(x, input.Quantized);
                 MatMul.Rows(w, 0, rows, input, picks, output, stride, new float[columns], path);
                 for (int i = 0; i < count; i++)
                 for (int r = 0; r < rows; r++)
@@ -151,6 +156,8 @@ public sealed unsafe class TiledKQuantTests
                     float got = output[i * stride + r];
                     Assert.True(Math.Abs(got - expected) <= tolerance,
                         $"{path} {type} {kind} {rows}x{columns}, {count} inputs, input {i} row {r}: got {got}, expected {expected} ± {tolerance}");
+                    Assert.True(BitConverter.SingleToInt32Bits(got) == BitConverter.SingleToInt32Bits(alone[picks[i] * stride + r]),
+                        $"{path} {type} {count} inputs, input {i} row {r}: {got:R} in a group, {alone[picks[i] * stride + r]:R} alone");
                 }
                 for (int i = 0; i < count; i++) Assert.Equal(0f, output[i * stride + rows]); // nothing written past the rows
             }
