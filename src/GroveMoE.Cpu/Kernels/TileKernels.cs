@@ -12,7 +12,8 @@ namespace GroveMoE.Cpu.Kernels;
 /// <item>tile GEMM (prompts): each unit of a group is unpacked once into registers and dotted with four tokens.</item>
 /// </list>
 /// output[i·stride + r] = W[r] · x[i] for the rows of groups [groupStart, groupEnd) and every input row i.
-/// A unit's contribution to row r is dx·(d_r·(Σ u·q − Offset·Σq)) (or dx·(d_r·Σ u·q − m_r·Σq) with mins).
+/// A unit's contribution to row r is dx·(d_r·(Σ u·q − Offset·Σq)) (or dx·(d_r·Σ u·q − m_r·Σq) with mins; with split
+/// scales the two halves of 16 each take their own d_r and offset sum).
 /// Both shapes add the units of a token in the same order into the same accumulators, so a token's result is bit for
 /// bit the same whichever shape (and whichever other tokens) it goes through: continuous batching groups decode rows
 /// of different sequences into the four-token kernel and each sequence still gets exactly its lone result.
@@ -101,10 +102,25 @@ internal static unsafe class TileKernels
     private static Vector512<float> Accumulate<TFormat>(Vector512<float> acc, in Tile512 tile, Q8Row x, int unit)
         where TFormat : struct, IQuantFormat
     {
-        var dot = Avx512ByteDot.Dot<TFormat>(tile, x.Quants + 32 * unit);
-        if (TFormat.Offset != 0) dot -= Vector512.Create(TFormat.Offset * x.Sums[unit]);
         float dx = x.Scales[unit];
-        acc = Vector512.FusedMultiplyAdd(Vector512.ConvertToSingle(dot), tile.Scales * Vector512.Create(dx), acc);
+        if (TFormat.SplitScales)
+        {
+            Avx512ByteDot.DotHalves<TFormat>(tile, x.Quants + 32 * unit, out var low, out var high);
+            int lowSum = x.LowSums[unit];
+            if (TFormat.Offset != 0)
+            {
+                low -= Vector512.Create(TFormat.Offset * lowSum);
+                high -= Vector512.Create(TFormat.Offset * (x.Sums[unit] - lowSum));
+            }
+            acc = Vector512.FusedMultiplyAdd(Vector512.ConvertToSingle(low), tile.Scales * Vector512.Create(dx), acc);
+            acc = Vector512.FusedMultiplyAdd(Vector512.ConvertToSingle(high), tile.HighScales * Vector512.Create(dx), acc);
+        }
+        else
+        {
+            var dot = Avx512ByteDot.Dot<TFormat>(tile, x.Quants + 32 * unit);
+            if (TFormat.Offset != 0) dot -= Vector512.Create(TFormat.Offset * x.Sums[unit]);
+            acc = Vector512.FusedMultiplyAdd(Vector512.ConvertToSingle(dot), tile.Scales * Vector512.Create(dx), acc);
+        }
         if (TFormat.HasMins) acc = Vector512.FusedMultiplyAdd(tile.Mins, Vector512.Create(-dx * x.Sums[unit]), acc);
         return acc;
     }
@@ -189,10 +205,25 @@ internal static unsafe class TileKernels
     private static Vector256<float> Accumulate<TFormat, TDot>(Vector256<float> acc, in Tile256 tile, Q8Row x, int unit)
         where TFormat : struct, IQuantFormat where TDot : IByteDot256
     {
-        var dot = TDot.Dot<TFormat>(tile, x.Quants + 32 * unit);
-        if (TFormat.Offset != 0) dot -= Vector256.Create(TFormat.Offset * x.Sums[unit]);
         float dx = x.Scales[unit];
-        acc = Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle(dot), tile.Scales * Vector256.Create(dx), acc);
+        if (TFormat.SplitScales)
+        {
+            TDot.DotHalves<TFormat>(tile, x.Quants + 32 * unit, out var low, out var high);
+            int lowSum = x.LowSums[unit];
+            if (TFormat.Offset != 0)
+            {
+                low -= Vector256.Create(TFormat.Offset * lowSum);
+                high -= Vector256.Create(TFormat.Offset * (x.Sums[unit] - lowSum));
+            }
+            acc = Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle(low), tile.Scales * Vector256.Create(dx), acc);
+            acc = Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle(high), tile.HighScales * Vector256.Create(dx), acc);
+        }
+        else
+        {
+            var dot = TDot.Dot<TFormat>(tile, x.Quants + 32 * unit);
+            if (TFormat.Offset != 0) dot -= Vector256.Create(TFormat.Offset * x.Sums[unit]);
+            acc = Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle(dot), tile.Scales * Vector256.Create(dx), acc);
+        }
         if (TFormat.HasMins) acc = Vector256.FusedMultiplyAdd(tile.Mins, Vector256.Create(-dx * x.Sums[unit]), acc);
         return acc;
     }
@@ -219,12 +250,19 @@ internal static unsafe class TileKernels
             float total = 0;
             for (int unit = 0; unit < units; unit++)
             {
-                TFormat.LoadScalar(tiles + g * groupBytes, blocks, unit, r, u, out float scale, out float min);
+                TFormat.LoadScalar(tiles + g * groupBytes, blocks, unit, r, u, out float scale, out float highScale, out float min);
                 sbyte* q = x[i].Quants + 32 * unit;
-                int dot = 0;
-                for (int j = 0; j < 32; j++) dot += u[j] * q[j];
-                int sum = x[i].Sums[unit];
-                total += x[i].Scales[unit] * (scale * (dot - TFormat.Offset * sum) - min * sum);
+                int low = 0, high = 0, lowSum = 0, sum = x[i].Sums[unit];
+                for (int j = 0; j < 16; j++)
+                {
+                    low += u[j] * q[j];
+                    high += u[16 + j] * q[16 + j];
+                    lowSum += q[j];
+                }
+                float scaled = TFormat.SplitScales
+                    ? scale * (low - TFormat.Offset * lowSum) + highScale * (high - TFormat.Offset * (sum - lowSum))
+                    : scale * (low + high - TFormat.Offset * sum);
+                total += x[i].Scales[unit] * (scaled - min * sum);
             }
             output[(long)i * stride + g * Rows + r] = total;
         }

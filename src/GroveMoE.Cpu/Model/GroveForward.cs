@@ -81,7 +81,7 @@ public sealed class GroveForward : IDisposable
         _routed = new ExpertFamily(_c.Experts, rows * _c.ExpertsUsed, _c.ExpertWidth, _c.Hidden);
         _adjugate = new ExpertFamily(_c.Groups, rows * _c.ExpertsUsed, _c.AdjugateWidth, _c.Hidden);
         _matmul = new MatMulWork(2 * (_c.Experts + _c.Groups) + 3, maxColumns, _pool.ThreadCount);
-        _attentionWork = new AttentionWork(_c, contextLength, _pool.ThreadCount);
+        _attentionWork = new AttentionWork(_c, rows, _pool.ThreadCount);
     }
 
     public GroveModel Model => _model;
@@ -214,11 +214,7 @@ public sealed class GroveForward : IDisposable
         }
 
         _attention.Reshape(n, _c.QueryDim);
-        _attentionWork.Layer = l;
-        _attentionWork.Batch = batch;
-        _attentionWork.Queries = _q;
-        _attentionWork.Output = _attention;
-        _pool.Run(_attentionWork, n * _c.Heads);
+        _attentionWork.Run(_pool, batch, l, _q, _attention);
         for (int t = 0; t < n; t++) _attention.SetRow(t);
 
         _matmul.Add(layer.O, _attention, _identity, 0, n, _projected, 0, _c.Hidden);
