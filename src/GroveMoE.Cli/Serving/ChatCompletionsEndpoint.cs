@@ -15,6 +15,7 @@ internal sealed class ChatCompletionsEndpoint(GroveChatClient client, string mod
         var messages = RequestMapping.Messages(request);
         var options = RequestMapping.Options(request);
         using var turn = turns.Begin(context);
+        options.AdditionalProperties![GroveChatClient.DeadlineKey] = turn.Deadline;
         long created = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
         bool stream = request.Stream == true;
 

@@ -31,6 +31,10 @@ public sealed class GroveChatClient : IChatClient
     /// <summary>The <c>AdditionalProperties</c> key (bool) that keeps generating past end-of-text tokens, as llama.cpp's ignore_eos.</summary>
     public const string IgnoreEosKey = "ignore_eos";
 
+    /// <summary>The <c>AdditionalProperties</c> key (<see cref="DateTimeOffset"/>) of <see cref="GenerationOptions.Deadline"/>:
+    /// past it the answer ends with finish reason length and its usage, where a cancellation would throw.</summary>
+    public const string DeadlineKey = "grove_deadline";
+
     private readonly LanguageModel _model;
     private readonly SessionPool _pool;
     private readonly GroveChatClientOptions _options;
@@ -205,6 +209,7 @@ public sealed class GroveChatClient : IChatClient
             StopSequences = options.StopSequences is { Count: > 0 } stops ? [.. stops] : generation.StopSequences,
             Sampler = sampler,
             IgnoreEos = options.AdditionalProperties?.TryGetValue(IgnoreEosKey, out object? ignore) == true && ignore is true or JsonElement { ValueKind: JsonValueKind.True },
+            Deadline = options.AdditionalProperties?.TryGetValue(DeadlineKey, out object? deadline) == true && deadline is DateTimeOffset end ? end : generation.Deadline,
         };
     }
 

@@ -35,6 +35,7 @@ public sealed class InferenceSession : IDisposable
     public GroveTokenizer Tokenizer => _scheduler.Tokenizer;
     public int ContextLength => _scheduler.ContextLength;
     public int Threads => _scheduler.Threads;
+    internal BatchScheduler Scheduler => _scheduler;
 
     /// <summary>The tokens whose keys and values are in the cache, in order.</summary>
     public IReadOnlyList<int> Tokens => _tokens;
