@@ -34,16 +34,17 @@ internal static class BenchCommand
         var gpuLayers = ModelOptions.GpuLayers();
         var gpuExperts = ModelOptions.GpuExperts();
         var noRepack = ModelOptions.NoRepack();
+        var kvType = ModelOptions.KvCache();
         var command = new Command("bench", "Measure prompt processing and generation speed (tokens/s, mean ± sd)")
         {
-            threads, prompt, generate, depth, repetitions, json, gpuLayers, gpuExperts, noRepack,
+            threads, prompt, generate, depth, repetitions, json, gpuLayers, gpuExperts, noRepack, kvType,
         };
         model.AddTo(command);
         command.SetAction(parse => Run(new FileInfo(model.ResolveOrDemo(parse)),
             List(parse.GetValue(threads)!, "--threads", 1), List(parse.GetValue(prompt)!, "--prompt", 0),
             List(parse.GetValue(generate)!, "--generate", 0), List(parse.GetValue(depth)!, "--depth", 0),
             parse.GetValue(repetitions), parse.GetValue(json), parse.GetValue(gpuLayers), parse.GetValue(gpuExperts),
-            parse.GetValue(noRepack)));
+            parse.GetValue(noRepack), parse.GetValue(kvType)));
         return command;
     }
 
@@ -61,7 +62,7 @@ internal static class BenchCommand
     }
 
     private static int Run(FileInfo modelFile, int[] threadCounts, int[] prompts, int[] generates, int[] depths, int repetitions,
-        bool json, int gpuLayers, GpuExpertsMode gpuExperts, bool noRepack)
+        bool json, int gpuLayers, GpuExpertsMode gpuExperts, bool noRepack, KvCacheType kvType)
     {
         prompts = prompts.Where(p => p > 0).ToArray();
         generates = generates.Where(n => n > 0).ToArray();
@@ -84,7 +85,7 @@ internal static class BenchCommand
         foreach (int threads in threadCounts)
         {
             using var offload = Gpu.GpuOffloadSetup.Create(model, gpuLayers, gpuExperts, context, batch);
-            using var forward = new GroveForward(model, context, threads, batch) { Offload = offload };
+            using var forward = new GroveForward(model, context, threads, batch, kvType) { Offload = offload };
             foreach (int depth in depths)
             {
                 // The depth tokens are evaluated once; each run rewinds to them, keeping their cache entries.

@@ -8,8 +8,9 @@ namespace GroveMoE.Cpu.Generation;
 /// Each step advances every generating session by one token and evaluates one chunk of at most
 /// <see cref="SessionOptions.BatchSize"/> tokens of the oldest waiting prompt, all in one pass, so every weight is
 /// read once per step for all of them; sessions join between steps and leave when they finish. Each session keeps
-/// its own KV cache and positions, and its text is the same as it would be alone (the matmuls never group rows of
-/// different sessions, so no rounding depends on the others).
+/// its own KV cache and positions, and its text is the same as it would be alone: the matmuls take the rows of
+/// different sessions through one unpacking of each weight block, and their four-row kernels round each row exactly as
+/// the one-row kernel does, so no result depends on the others.
 /// </summary>
 /// <remarks>Open sessions with <see cref="OpenSession"/>; each is for one conversation at a time, like any session.</remarks>
 public sealed class BatchScheduler : IDisposable

@@ -8,30 +8,39 @@ namespace GroveMoE.Cpu.Kernels;
 /// <summary>
 /// output[i, r] = W[r] · input[rows[i]] for a range of weight rows and a list of input rows. Each weight row
 /// is read once for all input rows, and quantized rows go four input rows at a time through the multi-row
-/// kernels, so a batch (prefill) costs one pass over the weights and one unpacking of each block per four tokens.
-/// With rows of several sequences, groups follow <see cref="SequenceGroups"/>.
+/// kernels, so a batch (prefill, or the decode rows of several sequences) costs one pass over the weights and one
+/// unpacking of each block per four tokens. Every path's four-row kernel gives each row exactly the one-row kernel's
+/// result, so how the rows fall into groups never changes a row's output.
 /// </summary>
 internal static unsafe class MatMul
 {
-    private const int Group = SequenceGroups.Size;
+    private const int Group = 4;
 
     /// <param name="scratch">At least <c>w.Columns</c> floats, private to the calling worker.</param>
     /// <param name="path">The instruction-set path (tests and benchmarks); default: the fastest for the layout.</param>
-    /// <param name="sequences">Each input row's sequence (parallel to <paramref name="inputRows"/>); empty for one sequence.</param>
     public static void Rows(in WeightMatrix w, int rowStart, int rowEnd, BatchInput input, ReadOnlySpan<int> inputRows,
-        Span<float> output, int outputStride, Span<float> scratch, KernelPath? path = null, ReadOnlySpan<int> sequences = default)
+        Span<float> output, int outputStride, Span<float> scratch, KernelPath? path = null)
     {
         switch (w.Type)
         {
             case GgmlType.Q4_0 when w.IsTiled:
-                TiledRows<Q4_0Format>(path ?? TilePath<Q4_0Format>.Best, w, rowStart, rowEnd, input.Quantized, inputRows, output, outputStride, sequences);
+                TiledRows<Q4_0Format>(path ?? TilePath<Q4_0Format>.Best, w, rowStart, rowEnd, input.Quantized, inputRows, output, outputStride);
                 break;
             case GgmlType.Q8_0 when w.IsTiled:
-                TiledRows<Q8_0Format>(path ?? TilePath<Q8_0Format>.Best, w, rowStart, rowEnd, input.Quantized, inputRows, output, outputStride, sequences);
+                TiledRows<Q8_0Format>(path ?? TilePath<Q8_0Format>.Best, w, rowStart, rowEnd, input.Quantized, inputRows, output, outputStride);
+                break;
+            case GgmlType.Q4_K when w.IsTiled:
+                TiledRows<Q4_KFormat>(path ?? TilePath<Q4_KFormat>.Best, w, rowStart, rowEnd, input.Quantized, inputRows, output, outputStride);
+                break;
+            case GgmlType.Q5_K when w.IsTiled:
+                TiledRows<Q5_KFormat>(path ?? TilePath<Q5_KFormat>.Best, w, rowStart, rowEnd, input.Quantized, inputRows, output, outputStride);
+                break;
+            case GgmlType.Q6_K when w.IsTiled:
+                TiledRows<Q6_KFormat>(path ?? TilePath<Q6_KFormat>.Best, w, rowStart, rowEnd, input.Quantized, inputRows, output, outputStride);
                 break;
             case GgmlType.Q4_0:
             case GgmlType.Q8_0:
-                QuantizedRows(path ?? KernelPaths.Best, w, rowStart, rowEnd, input.Quantized, inputRows, output, outputStride, sequences);
+                QuantizedRows(path ?? KernelPaths.Best, w, rowStart, rowEnd, input.Quantized, inputRows, output, outputStride);
                 break;
             case var type when QuantizedDot.HasRowKernel(type):
                 RowKernelRows(w, rowStart, rowEnd, input.Quantized, inputRows, output, outputStride);
@@ -53,7 +62,7 @@ internal static unsafe class MatMul
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void QuantizedRows(KernelPath path, in WeightMatrix w, int rowStart, int rowEnd, Q8Activations q, ReadOnlySpan<int> inputRows,
-        Span<float> output, int outputStride, ReadOnlySpan<int> sequences)
+        Span<float> output, int outputStride)
     {
         int n = inputRows.Length;
         int cols = w.Columns;
@@ -70,7 +79,7 @@ internal static unsafe class MatMul
                 byte* row = w.Row(r);
                 for (int i = 0; i < n;)
                 {
-                    int count = SequenceGroups.Length(sequences, i, n);
+                    int count = Math.Min(Group, n - i);
                     if (count == 1)
                     {
                         var x = RowOf(quants, scales, sums, inputRows[i], cols);
@@ -113,7 +122,7 @@ internal static unsafe class MatMul
     /// <summary>Rows [rowStart, rowEnd) of a tiled matrix; rowStart is a multiple of the group size.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void TiledRows<TFormat>(KernelPath path, in WeightMatrix w, int rowStart, int rowEnd, Q8Activations q, ReadOnlySpan<int> inputRows,
-        Span<float> output, int outputStride, ReadOnlySpan<int> sequences) where TFormat : struct, IQuantFormat
+        Span<float> output, int outputStride) where TFormat : struct, IQuantFormat
     {
         const int chunk = 256;
         int groupStart = rowStart / TileLayout.GroupRows, groupEnd = TileLayout.Groups(rowEnd);
@@ -121,29 +130,30 @@ internal static unsafe class MatMul
         fixed (sbyte* quants = q.Quants)
         fixed (float* scales = q.Scales)
         fixed (int* sums = q.Sums)
+        fixed (int* lowSums = q.LowSums)
         fixed (float* o = output)
         {
             for (int start = 0, end; start < inputRows.Length; start = end)
             {
-                end = SequenceGroups.ChunkEnd(sequences, start, inputRows.Length, chunk);
+                end = Math.Min(inputRows.Length, start + chunk);
                 int n = end - start;
-                for (int i = 0; i < n; i++) x[i] = RowOf(quants, scales, sums, inputRows[start + i], w.Columns);
+                for (int i = 0; i < n; i++) x[i] = RowOf(quants, scales, sums, inputRows[start + i], w.Columns, lowSums);
                 TileKernels.Run<TFormat>(path, w.Tiles, Math.Min(w.Rows, rowEnd), w.Columns, groupStart, groupEnd,
-                    x, n, o + (long)start * outputStride, outputStride, sequences.IsEmpty ? default : sequences.Slice(start, n));
+                    x, n, o + (long)start * outputStride, outputStride);
             }
         }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Q8Row RowOf(sbyte* quants, float* scales, int* sums, int row, int cols)
+    private static Q8Row RowOf(sbyte* quants, float* scales, int* sums, int row, int cols, int* lowSums = null)
     {
         long blocks = cols / Q8Activations.BlockSize;
-        return new(quants + (long)row * cols, scales + row * blocks, sums + row * blocks);
+        return new(quants + (long)row * cols, scales + row * blocks, sums + row * blocks, lowSums == null ? null : lowSums + row * blocks);
     }
 }
 
 /// <summary>The tiled kernels' path for one format, chosen once.</summary>
 internal static class TilePath<TFormat> where TFormat : struct, IQuantFormat
 {
-    public static readonly KernelPath Best = KernelPaths.BestTiled(TFormat.NarrowWeights);
+    public static readonly KernelPath Best = KernelPaths.BestTiled(TFormat.WeightBits <= 4);
 }

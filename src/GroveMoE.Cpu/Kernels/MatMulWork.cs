@@ -11,9 +11,6 @@ internal struct MatMulTask
     public float[] Output;
     public int OutputOffset;
     public int OutputStride;
-
-    /// <summary>The sequence of each input row (same indexing as <see cref="InputRows"/>), or null for one sequence.</summary>
-    public int[]? Sequences;
 }
 
 /// <summary>
@@ -47,14 +44,13 @@ internal sealed class MatMulWork : IParallelWork
     public void Clear() => _count = 0;
 
     public void Add(in WeightMatrix weights, BatchInput input, int[] inputRows, int inputRowsStart, int inputRowsCount,
-        float[] output, int outputOffset, int outputStride, int[]? sequences = null)
+        float[] output, int outputOffset, int outputStride)
     {
         if (inputRowsCount == 0) return;
         _tasks[_count++] = new MatMulTask
         {
             Weights = weights, Input = input, InputRows = inputRows, InputRowsStart = inputRowsStart,
             InputRowsCount = inputRowsCount, Output = output, OutputOffset = outputOffset, OutputStride = outputStride,
-            Sequences = sequences,
         };
     }
 
@@ -87,8 +83,7 @@ internal sealed class MatMulWork : IParallelWork
             int rowEnd = Math.Min(task.Weights.Rows, rowStart + _rowsPerItem);
             MatMul.Rows(task.Weights, rowStart, rowEnd, task.Input,
                 task.InputRows.AsSpan(task.InputRowsStart, task.InputRowsCount),
-                task.Output.AsSpan(task.OutputOffset), task.OutputStride, _scratch[worker], path: null,
-                sequences: task.Sequences is null ? default : task.Sequences.AsSpan(task.InputRowsStart, task.InputRowsCount));
+                task.Output.AsSpan(task.OutputOffset), task.OutputStride, _scratch[worker]);
         }
     }
 }

@@ -1,6 +1,5 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
-using System.Runtime.Intrinsics.X86;
 
 namespace GroveMoE.Cpu.Kernels;
 
@@ -56,29 +55,48 @@ internal static unsafe class Q4_0Dot
         return Vector256.Sum(acc0 + acc1);
     }
 
+    /// <summary>
+    /// Four tokens, each with <see cref="Wide256{TDot}"/>'s two accumulators and the same integers per lane, so each
+    /// result is bit for bit the single-row one (batched decode rows of different sequences go through here).
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Wide256x4<TDot>(byte* w, Q8Row* x, int blocks, float* results) where TDot : IByteDot256
     {
         float* halves = HalfTable.Values;
         Q8Row x0 = x[0], x1 = x[1], x2 = x[2], x3 = x[3];
-        Vector256<float> acc0 = default, acc1 = default, acc2 = default, acc3 = default;
-        for (int b = 0; b < blocks; b++)
+        Vector256<float> even0 = default, even1 = default, even2 = default, even3 = default;
+        Vector256<float> odd0 = default, odd1 = default, odd2 = default, odd3 = default;
+        int b = 0;
+        for (; b + 2 <= blocks; b += 2)
         {
-            // With four tokens per block the -8 is cheaper on the weights, once, than on each token's dot:
-            // signed weights, their magnitudes for the unsigned operand, their signs moved onto the activations.
             byte* block = w + b * BlockBytes;
-            var weights = (Nibbles256(block) - Vector256.Create((byte)8)).AsSByte();
-            var magnitudes = Avx2.Abs(weights);
+            var nibbles = Nibbles256(block);
             float d = HalfTable.Read(halves, block);
-            acc0 = AccumulateSigned<TDot>(acc0, magnitudes, weights, x0, b, d);
-            acc1 = AccumulateSigned<TDot>(acc1, magnitudes, weights, x1, b, d);
-            acc2 = AccumulateSigned<TDot>(acc2, magnitudes, weights, x2, b, d);
-            acc3 = AccumulateSigned<TDot>(acc3, magnitudes, weights, x3, b, d);
+            even0 = Accumulate<TDot>(even0, nibbles, x0, b, d);
+            even1 = Accumulate<TDot>(even1, nibbles, x1, b, d);
+            even2 = Accumulate<TDot>(even2, nibbles, x2, b, d);
+            even3 = Accumulate<TDot>(even3, nibbles, x3, b, d);
+            nibbles = Nibbles256(block + BlockBytes);
+            d = HalfTable.Read(halves, block + BlockBytes);
+            odd0 = Accumulate<TDot>(odd0, nibbles, x0, b + 1, d);
+            odd1 = Accumulate<TDot>(odd1, nibbles, x1, b + 1, d);
+            odd2 = Accumulate<TDot>(odd2, nibbles, x2, b + 1, d);
+            odd3 = Accumulate<TDot>(odd3, nibbles, x3, b + 1, d);
         }
-        results[0] = Vector256.Sum(acc0);
-        results[1] = Vector256.Sum(acc1);
-        results[2] = Vector256.Sum(acc2);
-        results[3] = Vector256.Sum(acc3);
+        if (b < blocks)
+        {
+            byte* block = w + b * BlockBytes;
+            var nibbles = Nibbles256(block);
+            float d = HalfTable.Read(halves, block);
+            even0 = Accumulate<TDot>(even0, nibbles, x0, b, d);
+            even1 = Accumulate<TDot>(even1, nibbles, x1, b, d);
+            even2 = Accumulate<TDot>(even2, nibbles, x2, b, d);
+            even3 = Accumulate<TDot>(even3, nibbles, x3, b, d);
+        }
+        results[0] = Vector256.Sum(even0 + odd0);
+        results[1] = Vector256.Sum(even1 + odd1);
+        results[2] = Vector256.Sum(even2 + odd2);
+        results[3] = Vector256.Sum(even3 + odd3);
     }
 
     /// <summary>Two blocks per step; an odd last block goes through the AVX2 form.</summary>
@@ -131,14 +149,6 @@ internal static unsafe class Q4_0Dot
             for (int k = 0; k < 4; k++)
                 results[k] += Vector256.Sum(Accumulate<Avx2ByteDot>(Vector256<float>.Zero, nibbles, x[k], b, d));
         }
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<float> AccumulateSigned<TDot>(Vector256<float> acc, Vector256<byte> magnitudes, Vector256<sbyte> weights,
-        Q8Row x, int b, float d) where TDot : IByteDot256
-    {
-        var dot = TDot.Dot(magnitudes, Avx2.Sign(Vector256.Load(x.Quants + b * 32), weights));
-        return Vector256.FusedMultiplyAdd(Vector256.Create(d * x.Scales[b]), Vector256.ConvertToSingle(dot), acc);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

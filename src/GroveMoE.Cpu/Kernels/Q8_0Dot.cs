@@ -57,27 +57,48 @@ internal static unsafe class Q8_0Dot
         return Vector256.Sum(acc0 + acc1);
     }
 
+    /// <summary>Four tokens, each with <see cref="Wide256{TDot}"/>'s two accumulators: each result is bit for bit the single-row one.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Wide256x4<TDot>(byte* w, Q8Row* x, int blocks, float* results) where TDot : IByteDot256
     {
         float* halves = HalfTable.Values;
         Q8Row x0 = x[0], x1 = x[1], x2 = x[2], x3 = x[3];
-        Vector256<float> acc0 = default, acc1 = default, acc2 = default, acc3 = default;
-        for (int b = 0; b < blocks; b++)
+        Vector256<float> even0 = default, even1 = default, even2 = default, even3 = default;
+        Vector256<float> odd0 = default, odd1 = default, odd2 = default, odd3 = default;
+        int b = 0;
+        for (; b + 2 <= blocks; b += 2)
         {
             byte* block = w + b * BlockBytes;
             var weights = Vector256.Load((sbyte*)block + 2);
             var magnitudes = Avx2.Abs(weights);
             float d = HalfTable.Read(halves, block);
-            acc0 = Accumulate<TDot>(acc0, magnitudes, weights, x0, b, d);
-            acc1 = Accumulate<TDot>(acc1, magnitudes, weights, x1, b, d);
-            acc2 = Accumulate<TDot>(acc2, magnitudes, weights, x2, b, d);
-            acc3 = Accumulate<TDot>(acc3, magnitudes, weights, x3, b, d);
+            even0 = Accumulate<TDot>(even0, magnitudes, weights, x0, b, d);
+            even1 = Accumulate<TDot>(even1, magnitudes, weights, x1, b, d);
+            even2 = Accumulate<TDot>(even2, magnitudes, weights, x2, b, d);
+            even3 = Accumulate<TDot>(even3, magnitudes, weights, x3, b, d);
+            weights = Vector256.Load((sbyte*)block + BlockBytes + 2);
+            magnitudes = Avx2.Abs(weights);
+            d = HalfTable.Read(halves, block + BlockBytes);
+            odd0 = Accumulate<TDot>(odd0, magnitudes, weights, x0, b + 1, d);
+            odd1 = Accumulate<TDot>(odd1, magnitudes, weights, x1, b + 1, d);
+            odd2 = Accumulate<TDot>(odd2, magnitudes, weights, x2, b + 1, d);
+            odd3 = Accumulate<TDot>(odd3, magnitudes, weights, x3, b + 1, d);
         }
-        results[0] = Vector256.Sum(acc0);
-        results[1] = Vector256.Sum(acc1);
-        results[2] = Vector256.Sum(acc2);
-        results[3] = Vector256.Sum(acc3);
+        if (b < blocks)
+        {
+            byte* block = w + b * BlockBytes;
+            var weights = Vector256.Load((sbyte*)block + 2);
+            var magnitudes = Avx2.Abs(weights);
+            float d = HalfTable.Read(halves, block);
+            even0 = Accumulate<TDot>(even0, magnitudes, weights, x0, b, d);
+            even1 = Accumulate<TDot>(even1, magnitudes, weights, x1, b, d);
+            even2 = Accumulate<TDot>(even2, magnitudes, weights, x2, b, d);
+            even3 = Accumulate<TDot>(even3, magnitudes, weights, x3, b, d);
+        }
+        results[0] = Vector256.Sum(even0 + odd0);
+        results[1] = Vector256.Sum(even1 + odd1);
+        results[2] = Vector256.Sum(even2 + odd2);
+        results[3] = Vector256.Sum(even3 + odd3);
     }
 
     /// <summary>Two blocks per step; an odd last block goes through the AVX2 form.</summary>

@@ -20,8 +20,8 @@ internal sealed class ExpertFamily(int experts, int maxAssignments, int width, i
         for (int e = 0; e < Plan.Experts; e++)
         {
             int offset = Plan.Offsets[e], count = Plan.Count(e);
-            work.Add(stack.Gate(e), input, Plan.Tokens, offset, count, _gate, offset * width, width, Plan.Sequences);
-            work.Add(stack.Up(e), input, Plan.Tokens, offset, count, _up, offset * width, width, Plan.Sequences);
+            work.Add(stack.Gate(e), input, Plan.Tokens, offset, count, _gate, offset * width, width);
+            work.Add(stack.Up(e), input, Plan.Tokens, offset, count, _up, offset * width, width);
         }
     }
 
@@ -45,7 +45,7 @@ internal sealed class ExpertFamily(int experts, int maxAssignments, int width, i
         for (int e = 0; e < Plan.Experts; e++)
         {
             int offset = Plan.Offsets[e];
-            work.Add(stack.Down(e), _activation, identity, offset, Plan.Count(e), _down, offset * hidden, hidden, Plan.Sequences);
+            work.Add(stack.Down(e), _activation, identity, offset, Plan.Count(e), _down, offset * hidden, hidden);
         }
     }
 

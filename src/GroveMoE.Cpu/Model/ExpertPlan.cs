@@ -20,7 +20,6 @@ internal sealed class ExpertPlan
         _cursor = new int[experts];
         Offsets = new int[experts + 1];
         Tokens = new int[maxAssignments];
-        Sequences = new int[maxAssignments];
         Weights = new float[maxAssignments];
         _pendingToken = new int[maxAssignments];
         _pendingExpert = new int[maxAssignments];
@@ -29,9 +28,6 @@ internal sealed class ExpertPlan
 
     public int[] Offsets { get; }
     public int[] Tokens { get; }
-
-    /// <summary>The sequence of each assignment's token, so an expert's matmul groups tokens only within a sequence.</summary>
-    public int[] Sequences { get; }
 
     public float[] Weights { get; }
     public int Experts => _counts.Length;
@@ -54,8 +50,7 @@ internal sealed class ExpertPlan
     }
 
     /// <summary>Sorts the added assignments by expert (a counting sort, stable in token order).</summary>
-    /// <param name="tokenSequences">Token → its sequence in the batch.</param>
-    public void Build(ReadOnlySpan<int> tokenSequences)
+    public void Build()
     {
         Offsets[0] = 0;
         for (int e = 0; e < _counts.Length; e++) Offsets[e + 1] = Offsets[e] + _counts[e];
@@ -64,7 +59,6 @@ internal sealed class ExpertPlan
         {
             int a = _cursor[_pendingExpert[i]]++;
             Tokens[a] = _pendingToken[i];
-            Sequences[a] = tokenSequences[_pendingToken[i]];
             Weights[a] = _pendingWeight[i];
         }
     }

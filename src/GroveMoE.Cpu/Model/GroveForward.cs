@@ -36,7 +36,6 @@ public sealed class GroveForward : IDisposable
     private readonly ExpertFamily _routed, _adjugate;
     private readonly MatMulWork _matmul;
     private readonly AttentionWork _attentionWork;
-    private readonly int[] _logitSequences;
     private float[] _logits = [];
 
     public GroveForward(GroveModel model, int contextLength, int threads, int batchSize = 64, KvCacheType kvCacheType = KvCacheType.F32)
@@ -72,7 +71,6 @@ public sealed class GroveForward : IDisposable
         _attention = new BatchInput(rows, _c.QueryDim);
         _projected = new float[rows * _c.Hidden];
         _routerLogits = new float[rows * _c.Experts];
-        _logitSequences = new int[rows];
         _cos = new float[rows * _rope.Half];
         _sin = new float[rows * _rope.Half];
         _identity = Enumerable.Range(0, rows * _c.ExpertsUsed).ToArray();
@@ -83,7 +81,7 @@ public sealed class GroveForward : IDisposable
         _routed = new ExpertFamily(_c.Experts, rows * _c.ExpertsUsed, _c.ExpertWidth, _c.Hidden);
         _adjugate = new ExpertFamily(_c.Groups, rows * _c.ExpertsUsed, _c.AdjugateWidth, _c.Hidden);
         _matmul = new MatMulWork(2 * (_c.Experts + _c.Groups) + 3, maxColumns, _pool.ThreadCount);
-        _attentionWork = new AttentionWork(_c, contextLength, _pool.ThreadCount);
+        _attentionWork = new AttentionWork(_c, rows, _pool.ThreadCount);
     }
 
     public GroveModel Model => _model;
@@ -144,7 +142,8 @@ public sealed class GroveForward : IDisposable
     /// <summary>
     /// Evaluates the rows of several sequences in one pass (each row's keys and values go to its sequence's cache at its
     /// position) and writes the logits of <see cref="SequenceBatch.LogitRows"/>, in that order, to <paramref name="logits"/>.
-    /// A row's result does not depend on the other sequences in the batch: the matmuls group rows only within a sequence.
+    /// A row's result does not depend on the other rows in the batch: the matmuls' four-row kernels give each row exactly
+    /// the one-row result, so the decode rows of different sequences share one unpacking of the weights.
     /// </summary>
     internal void EvaluateBatch(SequenceBatch batch, Span<float> logits)
     {
@@ -188,11 +187,10 @@ public sealed class GroveForward : IDisposable
     private void Attention(int l, LayerWeights layer, SequenceBatch batch)
     {
         int hd = _c.HeadDim, n = batch.Count;
-        var sequences = batch.Sequences;
         NormRows(layer.AttnNorm, n);
-        _matmul.Add(layer.Q, _normed, _identity, 0, n, _q, 0, _c.QueryDim, sequences);
-        _matmul.Add(layer.K, _normed, _identity, 0, n, _k, 0, _c.KvDim, sequences);
-        _matmul.Add(layer.V, _normed, _identity, 0, n, _v, 0, _c.KvDim, sequences);
+        _matmul.Add(layer.Q, _normed, _identity, 0, n, _q, 0, _c.QueryDim);
+        _matmul.Add(layer.K, _normed, _identity, 0, n, _k, 0, _c.KvDim);
+        _matmul.Add(layer.V, _normed, _identity, 0, n, _v, 0, _c.KvDim);
         _matmul.Run(_pool);
 
         for (int t = 0; t < n; t++)
@@ -212,18 +210,14 @@ public sealed class GroveForward : IDisposable
                 RmsNorm.Apply(head, layer.KNorm, _c.RmsEpsilon, head);
                 Rope.Apply(head, cos, sin);
             }
-            batch.Caches[sequences[t]].Store(l, batch.Positions[t], key, _v.AsSpan(t * _c.KvDim, _c.KvDim));
+            batch.Caches[batch.Sequences[t]].Store(l, batch.Positions[t], key, _v.AsSpan(t * _c.KvDim, _c.KvDim));
         }
 
         _attention.Reshape(n, _c.QueryDim);
-        _attentionWork.Layer = l;
-        _attentionWork.Batch = batch;
-        _attentionWork.Queries = _q;
-        _attentionWork.Output = _attention;
-        _pool.Run(_attentionWork, n * _c.Heads);
+        _attentionWork.Run(_pool, batch, l, _q, _attention);
         for (int t = 0; t < n; t++) _attention.SetRow(t);
 
-        _matmul.Add(layer.O, _attention, _identity, 0, n, _projected, 0, _c.Hidden, sequences);
+        _matmul.Add(layer.O, _attention, _identity, 0, n, _projected, 0, _c.Hidden);
         _matmul.Run(_pool);
         TensorPrimitives.Add(_x.AsSpan(0, n * _c.Hidden), _projected.AsSpan(0, n * _c.Hidden), _x.AsSpan(0, n * _c.Hidden));
     }
@@ -232,7 +226,7 @@ public sealed class GroveForward : IDisposable
     {
         int n = batch.Count;
         NormRows(layer.FfnNorm, n);
-        _matmul.Add(layer.Router, _normed, _identity, 0, n, _routerLogits, 0, _c.Experts, batch.Sequences);
+        _matmul.Add(layer.Router, _normed, _identity, 0, n, _routerLogits, 0, _c.Experts);
         _matmul.Run(_pool);
 
         _routed.Plan.Clear();
@@ -246,8 +240,8 @@ public sealed class GroveForward : IDisposable
             Stats.AdjugateRuns += groups;
         }
         Stats.LayerTokens += n;
-        _routed.Plan.Build(batch.Sequences);
-        _adjugate.Plan.Build(batch.Sequences);
+        _routed.Plan.Build();
+        _adjugate.Plan.Build();
 
         // Gate and up of every active expert in one dispatch, then down of every active expert in another.
         _routed.AddGateUp(_matmul, layer.Experts, _normed);
@@ -273,9 +267,8 @@ public sealed class GroveForward : IDisposable
             int row = batch.LogitRows[r];
             RmsNorm.Apply(X(row), _w.OutputNorm, _c.RmsEpsilon, _normed.Row(r));
             _normed.SetRow(r);
-            _logitSequences[r] = batch.Sequences[row];
         }
-        _matmul.Add(_w.Output, _normed, _identity, 0, rows, _logits, 0, _c.Vocab, _logitSequences);
+        _matmul.Add(_w.Output, _normed, _identity, 0, rows, _logits, 0, _c.Vocab);
         _matmul.Run(_pool);
         _logits.AsSpan(0, rows * _c.Vocab).CopyTo(destination);
     }

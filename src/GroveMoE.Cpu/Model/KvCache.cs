@@ -1,17 +1,34 @@
-using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 
 namespace GroveMoE.Cpu.Model;
 
-/// <summary>Keys and values of every layer for up to <see cref="Capacity"/> positions, a row per position.</summary>
-internal sealed class KvCache
+/// <summary>
+/// Keys and values of every layer for up to <see cref="Capacity"/> positions, laid out for the attention kernel:
+/// each KV head's entries are contiguous (the query heads that share it read them once), values a row of
+/// <c>HeadDim</c> per position, keys in blocks of <see cref="KeyBlock"/> positions stored dimension by dimension, so a
+/// vector load holds one dimension of sixteen keys and the scores of a query need no horizontal sums. A block of
+/// positions starts at the same offset (<c>position · HeadDim</c>) in both arrays.
+/// </summary>
+internal sealed unsafe class KvCache
 {
+    /// <summary>Positions per key block (one 512-bit vector of floats).</summary>
+    public const int KeyBlock = 16;
+
+    /// <summary>The capacity is rounded up to this many positions, so a kernel may read whole tiles.</summary>
+    public const int Tile = 32;
+
+    // Pinned (they live on the pinned object heap) so the kernel reads them through pointers taken once.
     private readonly float[][] _keys = [], _values = [];
     private readonly Half[][] _halfKeys = [], _halfValues = [];
+    private readonly Half[] _halfRow = [];
+    private readonly int _headDim, _headStride;
 
     public KvCache(GroveConfig config, int capacity, KvCacheType type = KvCacheType.F32)
     {
         long bytes = RequiredBytes(config, capacity, type);
-        long length = (long)capacity * config.KvDim;
+        long padded = Padded(capacity);
+        long length = padded * config.KvDim;
         long available = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes;
         // Positions index the per-layer rows with int arithmetic, and an allocation that cannot succeed should
         // say so in numbers rather than end in OutOfMemoryException halfway.
@@ -21,23 +38,31 @@ internal sealed class KvCache
         Capacity = capacity;
         RowLength = config.KvDim;
         Type = type;
+        _headDim = config.HeadDim;
+        _headStride = (int)padded * config.HeadDim;
         if (type == KvCacheType.F32)
         {
-            _keys = Enumerable.Range(0, config.Layers).Select(_ => new float[length]).ToArray();
-            _values = Enumerable.Range(0, config.Layers).Select(_ => new float[length]).ToArray();
+            _keys = Layers(config.Layers, length, GC.AllocateArray<float>);
+            _values = Layers(config.Layers, length, GC.AllocateArray<float>);
         }
         else
         {
-            _halfKeys = Enumerable.Range(0, config.Layers).Select(_ => new Half[length]).ToArray();
-            _halfValues = Enumerable.Range(0, config.Layers).Select(_ => new Half[length]).ToArray();
+            _halfKeys = Layers(config.Layers, length, GC.AllocateArray<Half>);
+            _halfValues = Layers(config.Layers, length, GC.AllocateArray<Half>);
+            _halfRow = new Half[config.KvDim];
         }
         ByteSize = bytes;
     }
 
+    private static T[][] Layers<T>(int layers, long length, Func<int, bool, T[]> allocate) =>
+        Enumerable.Range(0, layers).Select(_ => allocate((int)length, true)).ToArray();
+
+    private static long Padded(int capacity) => ((long)capacity + Tile - 1) / Tile * Tile;
+
     /// <summary>Bytes of keys and values for <paramref name="capacity"/> positions; long.MaxValue when that overflows.</summary>
     public static long RequiredBytes(GroveConfig config, int capacity, KvCacheType type)
     {
-        Int128 bytes = (Int128)2 * config.Layers * capacity * config.KvDim * (type == KvCacheType.F32 ? sizeof(float) : 2);
+        Int128 bytes = (Int128)2 * config.Layers * Padded(capacity) * config.KvDim * (type == KvCacheType.F32 ? sizeof(float) : 2);
         return bytes > long.MaxValue ? long.MaxValue : (long)bytes;
     }
 
@@ -46,34 +71,56 @@ internal sealed class KvCache
     public KvCacheType Type { get; }
     public long ByteSize { get; }
 
+    /// <summary>Stores the key and value rows (every KV head) of <paramref name="position"/>.</summary>
     public void Store(int layer, int position, ReadOnlySpan<float> key, ReadOnlySpan<float> value)
     {
-        int at = position * RowLength;
+        int hd = _headDim, heads = RowLength / hd;
+        int lane = position % KeyBlock, blockStart = (position - lane) * hd + lane;
         if (Type == KvCacheType.F32)
         {
-            key.CopyTo(_keys[layer].AsSpan(at, RowLength));
-            value.CopyTo(_values[layer].AsSpan(at, RowLength));
+            var keys = _keys[layer];
+            for (int h = 0; h < heads; h++)
+            {
+                var head = key.Slice(h * hd, hd);
+                int at = h * _headStride + blockStart;
+                for (int d = 0; d < hd; d++) keys[at + d * KeyBlock] = head[d];
+                value.Slice(h * hd, hd).CopyTo(_values[layer].AsSpan(h * _headStride + position * hd, hd));
+            }
+            return;
         }
-        else
+        var halves = _halfKeys[layer];
+        ToHalf(key, _halfRow);
+        for (int h = 0; h < heads; h++)
         {
-            TensorPrimitives.ConvertToHalf(key, _halfKeys[layer].AsSpan(at, RowLength));
-            TensorPrimitives.ConvertToHalf(value, _halfValues[layer].AsSpan(at, RowLength));
+            int at = h * _headStride + blockStart;
+            for (int d = 0; d < hd; d++) halves[at + d * KeyBlock] = _halfRow[h * hd + d];
         }
+        ToHalf(value, _halfRow);
+        for (int h = 0; h < heads; h++) _halfRow.AsSpan(h * hd, hd).CopyTo(_halfValues[layer].AsSpan(h * _headStride + position * hd, hd));
     }
 
-    /// <summary>One head's slice of a cached key; F16 entries are widened into <paramref name="scratch"/>.</summary>
-    public ReadOnlySpan<float> Key(int layer, int position, int offset, Span<float> scratch) =>
-        Row(_keys, _halfKeys, layer, position, offset, scratch);
-
-    /// <summary>One head's slice of a cached value; F16 entries are widened into <paramref name="scratch"/>.</summary>
-    public ReadOnlySpan<float> Value(int layer, int position, int offset, Span<float> scratch) =>
-        Row(_values, _halfValues, layer, position, offset, scratch);
-
-    private ReadOnlySpan<float> Row(float[][] full, Half[][] half, int layer, int position, int offset, Span<float> scratch)
+    /// <summary>
+    /// Saturates at ±65504 rather than rounding to ±∞: the kernel's f16 widening (<see cref="Kernels.Formats.HalfVector"/>)
+    /// assumes finite halves, and a saturated key still ranks first.
+    /// </summary>
+    private static void ToHalf(ReadOnlySpan<float> source, Span<Half> destination)
     {
-        int at = position * RowLength + offset;
-        if (Type == KvCacheType.F32) return full[layer].AsSpan(at, scratch.Length);
-        TensorPrimitives.ConvertToSingle(half[layer].AsSpan(at, scratch.Length), scratch);
-        return scratch;
+        const float largest = 65504f;
+        for (int i = 0; i < source.Length; i++) destination[i] = (Half)Math.Clamp(source[i], -largest, largest);
     }
+
+    /// <summary>The key blocks of one KV head (F32): block of position p (a multiple of 16) at p·HeadDim, [dimension][16].</summary>
+    public float* Keys(int layer, int kvHead) => Address(_keys[layer], kvHead);
+
+    /// <summary>The value rows of one KV head (F32): position p at p·HeadDim.</summary>
+    public float* Values(int layer, int kvHead) => Address(_values[layer], kvHead);
+
+    /// <summary><see cref="Keys"/> of an F16 cache, as IEEE binary16 bits.</summary>
+    public ushort* HalfKeys(int layer, int kvHead) => (ushort*)Address(_halfKeys[layer], kvHead);
+
+    /// <summary><see cref="Values"/> of an F16 cache, as IEEE binary16 bits.</summary>
+    public ushort* HalfValues(int layer, int kvHead) => (ushort*)Address(_halfValues[layer], kvHead);
+
+    private T* Address<T>(T[] pinned, int kvHead) where T : unmanaged =>
+        (T*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(pinned)) + (long)kvHead * _headStride;
 }

@@ -10,7 +10,7 @@ internal sealed class SequenceBatch(int maxRows, int maxSequences)
     public int[] Tokens { get; } = new int[maxRows];
     public int[] Positions { get; } = new int[maxRows];
 
-    /// <summary>Row → index into <see cref="Caches"/>; the matmuls group rows only within one sequence.</summary>
+    /// <summary>Row → index into <see cref="Caches"/>.</summary>
     public int[] Sequences { get; } = new int[maxRows];
 
     public KvCache[] Caches { get; } = new KvCache[maxSequences];

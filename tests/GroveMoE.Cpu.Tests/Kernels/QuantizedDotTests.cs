@@ -3,7 +3,10 @@ using GroveMoE.Cpu.Quantization;
 
 namespace GroveMoE.Cpu.Tests.Kernels;
 
-/// <summary>Every quantized dot path, single-row and four-row, against the float64 ggml definition.</summary>
+/// <summary>
+/// Every quantized dot path, single-row and four-row, against the float64 ggml definition; and the four-row result
+/// bit for bit the single-row one (what lets batched decoding group rows of different sequences).
+/// </summary>
 public sealed unsafe class QuantizedDotTests
 {
     /// <summary>Random values; extremes (±127 activations, -128/127 or 0/15 weights) at the int16 saturation edge; unit scales, where results must be exact.</summary>
@@ -64,6 +67,8 @@ public sealed unsafe class QuantizedDotTests
                         $"{path} {type} single: got {single}, expected {expected} ± {tolerance}");
                     Assert.True(Math.Abs(results[k] - expected) <= tolerance,
                         $"{path} {type} x4[{k}]: got {results[k]}, expected {expected} ± {tolerance}");
+                    Assert.True(BitConverter.SingleToInt32Bits(single) == BitConverter.SingleToInt32Bits(results[k]),
+                        $"{path} {type} {blocks} blocks: x4[{k}] = {results[k]:R} but the single-row kernel gives {single:R}");
                 }
             }
         }

@@ -9,6 +9,8 @@ namespace GroveMoE.Cpu.Tests.Kernels;
 /// The tiled layout and both kernel shapes (row·vector, four-token GEMM and its leftovers) on every ISA path,
 /// against the float64 ggml definition of the rows as the file stores them. Row counts that are not multiples of
 /// the group size exercise the padded last group; subnormal, zero and negative scales exercise the f16 widening.
+/// Every input's output is also bit for bit its output alone (one token, the row·vector kernel), whatever group
+/// of four it falls in: batched decoding relies on it.
 /// </summary>
 public sealed unsafe class TileKernelTests
 {
@@ -82,17 +84,18 @@ public sealed unsafe class TileKernelTests
             TileLayout.Pack(w, tiles, 0, TileLayout.Groups(rows));
             w = w.WithTiles(tiles);
 
+            var input = new BatchInput(inputs, columns);
+            KernelReference.CopyActivations(x, input.Quantized);
+            input.Reshape(inputs, columns);
+            int stride = rows + 2;
+            var alone = new float[inputs * stride];
+            for (int i = 0; i < inputs; i++) MatMul.Rows(w, 0, rows, input, [i], alone.AsSpan(i * stride), stride, new float[columns], path);
+
             // Every input count up to nine: the four-token kernel, its two- and three-token leftovers, one token.
             for (int count = 1; count <= inputs; count++)
             {
                 var picks = Enumerable.Range(0, count).Select(_ => random.Next(inputs)).ToArray();
-                int stride = rows + 2;
                 var output = new float[count * stride];
-                var input = new BatchInput(inputs, columns);
-                x.Quants.AsSpan().CopyTo(input.Quantized.Quants);
-                x.Scales.AsSpan().CopyTo(input.Quantized.Scales);
-                x.Sums.AsSpan().CopyTo(input.Quantized.Sums);
-                input.Reshape(inputs, columns);
                 MatMul.Rows(w, 0, rows, input, picks, output, stride, new float[columns], path);
                 for (int i = 0; i < count; i++)
                 for (int r = 0; r < rows; r++)
@@ -102,6 +105,9 @@ public sealed unsafe class TileKernelTests
                     float got = output[i * stride + r];
                     Assert.True(Math.Abs(got - expected) <= tolerance,
                         $"{path} {type} {rows}x{columns}, {count} inputs, input {i} row {r}: got {got}, expected {expected} ± {tolerance}");
+                    float single = alone[picks[i] * stride + r];
+                    Assert.True(BitConverter.SingleToInt32Bits(got) == BitConverter.SingleToInt32Bits(single),
+                        $"{path} {type} {rows}x{columns}, {count} inputs, input {i} row {r}: {got:R} in a group, {single:R} alone");
                 }
                 for (int i = 0; i < count; i++) Assert.Equal(0f, output[i * stride + rows]); // nothing written past the rows
             }

@@ -1,0 +1,227 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using GroveMoE.Cpu.Model;
+
+namespace GroveMoE.Cpu.Kernels.Attention;
+
+/// <summary>One KV head and the query heads that share it, for a block of query rows of one sequence.</summary>
+internal unsafe struct AttentionBlock
+{
+    /// <summary>Key blocks and value rows of the KV head (<see cref="KvCache"/>'s layout); F16 when <see cref="Halves"/>.</summary>
+    public void* Keys, Values;
+    public bool Halves;
+    public int HeadDim;
+
+    /// <summary>Query heads sharing the KV head; head i of row r at Queries + r·RowStride + i·HeadDim (the same in Output).</summary>
+    public int Heads;
+    public int Rows, RowStride;
+    public float* Queries, Output;
+
+    /// <summary>Row r sees positions [0, Limits[r]).</summary>
+    public int* Limits;
+    public float Scale;
+}
+
+/// <summary>
+/// Causal attention of several query heads over one KV head, flash-attention style: the keys and values are read a
+/// tile of <see cref="KvCache.Tile"/> positions at a time, once for every query row and head of the block, and each
+/// query keeps a running maximum, denominator and weighted sum (online softmax), so no score row longer than a tile
+/// exists. Scores take eight query heads against one vector of key positions at a time (the key layout puts one
+/// dimension of sixteen positions in a vector); the weighted sum keeps eight vectors of the output in registers
+/// across the tile's positions. Written once over <see cref="IFloatLanes{TVector}"/>.
+/// </summary>
+internal static unsafe class AttentionKernel
+{
+    private const int Tile = KvCache.Tile;
+    private const int Block = KvCache.KeyBlock;
+    private const int QueryGroup = 8;
+
+    /// <summary>Floats of scratch one call needs: a tile of scores per query head, the running maxima and
+    /// denominators, and room to widen an F16 tile of keys and values.</summary>
+    public static int ScratchFloats(int heads, int rows, int headDim) => heads * Tile + 2 * heads * rows + 2 * Tile * headDim;
+
+    public static void Run(KernelPath path, in AttentionBlock block, float* scratch)
+    {
+        switch (path)
+        {
+            case KernelPath.Vector512: Run<Lanes512, Vector512<float>>(block, scratch); break;
+            case KernelPath.Vector256 or KernelPath.Vector256Vnni: Run<Lanes256, Vector256<float>>(block, scratch); break;
+            default: Run<Lanes1, float>(block, scratch); break;
+        }
+    }
+
+    /// <summary>The widest path this CPU runs; the float kernel needs only AVX-512F or AVX2 and FMA.</summary>
+    public static KernelPath Best { get; } =
+        Vector512.IsHardwareAccelerated && KernelPaths.IsSupported(KernelPath.Vector512) ? KernelPath.Vector512
+        : KernelPaths.IsSupported(KernelPath.Vector256) ? KernelPath.Vector256
+        : KernelPath.Scalar;
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Run<TL, TV>(in AttentionBlock b, float* scratch) where TL : struct, IFloatLanes<TV> where TV : struct
+    {
+        int hd = b.HeadDim, queries = b.Heads * b.Rows;
+        float* scores = scratch, maxima = scores + b.Heads * Tile, sums = maxima + queries;
+        float* keyTile = sums + queries, valueTile = keyTile + Tile * hd;
+        int end = 0;
+        for (int r = 0; r < b.Rows; r++)
+        {
+            end = Math.Max(end, b.Limits[r]);
+            for (int i = 0; i < b.Heads; i++) new Span<float>(b.Output + (long)r * b.RowStride + i * hd, hd).Clear();
+        }
+        new Span<float>(maxima, queries).Fill(float.NegativeInfinity);
+        new Span<float>(sums, queries).Clear();
+
+        for (int start = 0; start < end; start += Tile)
+        {
+            float* keys = (float*)b.Keys + (long)start * hd, values = (float*)b.Values + (long)start * hd;
+            if (b.Halves)
+            {
+                // Widened once for every query of the block; whole key blocks, and only the value rows some row sees.
+                Widen<TL, TV>((ushort*)b.Keys + (long)start * hd, keyTile, Tile * hd);
+                Widen<TL, TV>((ushort*)b.Values + (long)start * hd, valueTile, Math.Min(Tile, end - start) * hd);
+                keys = keyTile;
+                values = valueTile;
+            }
+
+            for (int r = 0; r < b.Rows; r++)
+            {
+                int valid = Math.Min(Tile, b.Limits[r] - start);
+                if (valid <= 0) continue;
+                float* q = b.Queries + (long)r * b.RowStride, output = b.Output + (long)r * b.RowStride;
+                for (int first = 0; first < b.Heads; first += QueryGroup)
+                {
+                    int count = Math.Min(QueryGroup, b.Heads - first);
+                    Scores<TL, TV>(keys, q + first * hd, count, hd, valid, b.Scale, scores);
+                    for (int i = 0; i < count; i++)
+                    {
+                        int query = r * b.Heads + first + i;
+                        Update<TL, TV>(scores + i * Tile, valid, ref maxima[query], ref sums[query], values, output + (first + i) * hd, hd);
+                    }
+                }
+            }
+        }
+
+        for (int r = 0; r < b.Rows; r++)
+        {
+            for (int i = 0; i < b.Heads; i++)
+            {
+                float sum = sums[r * b.Heads + i];
+                if (sum > 0) Scale<TL, TV>(b.Output + (long)r * b.RowStride + i * hd, hd, 1f / sum);
+            }
+        }
+    }
+
+    /// <summary>scores[i·Tile + p] = scale · q_i · key_p for the tile's first <paramref name="valid"/> positions, −∞ after.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Scores<TL, TV>(float* keys, float* q, int count, int hd, int valid, float scale, float* scores)
+        where TL : struct, IFloatLanes<TV> where TV : struct
+    {
+        // Missing heads of a short group repeat the last one, so the eight accumulators always run.
+        float* q0 = q, q1 = q + Math.Min(1, count - 1) * hd, q2 = q + Math.Min(2, count - 1) * hd, q3 = q + Math.Min(3, count - 1) * hd;
+        float* q4 = q + Math.Min(4, count - 1) * hd, q5 = q + Math.Min(5, count - 1) * hd, q6 = q + Math.Min(6, count - 1) * hd, q7 = q + Math.Min(7, count - 1) * hd;
+        var factor = TL.Broadcast(scale);
+        for (int p = 0; p < valid; p += TL.Count)
+        {
+            float* k = keys + p / Block * Block * hd + p % Block;
+            TV a0 = TL.Zero, a1 = TL.Zero, a2 = TL.Zero, a3 = TL.Zero, a4 = TL.Zero, a5 = TL.Zero, a6 = TL.Zero, a7 = TL.Zero;
+            for (int d = 0; d < hd; d++)
+            {
+                var kd = TL.Load(k + d * Block);
+                a0 = TL.MultiplyAdd(TL.Broadcast(q0[d]), kd, a0);
+                a1 = TL.MultiplyAdd(TL.Broadcast(q1[d]), kd, a1);
+                a2 = TL.MultiplyAdd(TL.Broadcast(q2[d]), kd, a2);
+                a3 = TL.MultiplyAdd(TL.Broadcast(q3[d]), kd, a3);
+                a4 = TL.MultiplyAdd(TL.Broadcast(q4[d]), kd, a4);
+                a5 = TL.MultiplyAdd(TL.Broadcast(q5[d]), kd, a5);
+                a6 = TL.MultiplyAdd(TL.Broadcast(q6[d]), kd, a6);
+                a7 = TL.MultiplyAdd(TL.Broadcast(q7[d]), kd, a7);
+            }
+            int lanes = valid - p;
+            float* s = scores + p;
+            TL.Store(TL.KeepFirst(TL.Multiply(a0, factor), lanes), s);
+            if (count > 1) TL.Store(TL.KeepFirst(TL.Multiply(a1, factor), lanes), s + Tile);
+            if (count > 2) TL.Store(TL.KeepFirst(TL.Multiply(a2, factor), lanes), s + 2 * Tile);
+            if (count > 3) TL.Store(TL.KeepFirst(TL.Multiply(a3, factor), lanes), s + 3 * Tile);
+            if (count > 4) TL.Store(TL.KeepFirst(TL.Multiply(a4, factor), lanes), s + 4 * Tile);
+            if (count > 5) TL.Store(TL.KeepFirst(TL.Multiply(a5, factor), lanes), s + 5 * Tile);
+            if (count > 6) TL.Store(TL.KeepFirst(TL.Multiply(a6, factor), lanes), s + 6 * Tile);
+            if (count > 7) TL.Store(TL.KeepFirst(TL.Multiply(a7, factor), lanes), s + 7 * Tile);
+        }
+    }
+
+    /// <summary>The online-softmax step of one query over one tile: new maximum, rescaled denominator and output,
+    /// then output += Σ_p exp(score_p − max) · value_p.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Update<TL, TV>(float* scores, int valid, ref float maximum, ref float sum, float* values, float* output, int hd)
+        where TL : struct, IFloatLanes<TV> where TV : struct
+    {
+        var top = TL.Load(scores);
+        for (int p = TL.Count; p < valid; p += TL.Count) top = TL.Max(top, TL.Load(scores + p));
+        float next = MathF.Max(maximum, TL.MaxAcross(top));
+        float correction = MathF.Exp(maximum - next);
+        var shift = TL.Broadcast(-next);
+        var total = TL.Zero;
+        for (int p = 0; p < valid; p += TL.Count)
+        {
+            // The −∞ lanes past the valid positions give weight 0.
+            var weight = TL.Exp(TL.Add(TL.Load(scores + p), shift));
+            TL.Store(weight, scores + p);
+            total = TL.Add(total, weight);
+        }
+        sum = sum * correction + TL.SumAcross(total);
+        maximum = next;
+        if (correction != 1f) Scale<TL, TV>(output, hd, correction);
+
+        int c = 0;
+        for (; c + 8 * TL.Count <= hd; c += 8 * TL.Count)
+        {
+            float* o = output + c;
+            TV a0 = TL.Load(o), a1 = TL.Load(o + TL.Count), a2 = TL.Load(o + 2 * TL.Count), a3 = TL.Load(o + 3 * TL.Count);
+            TV a4 = TL.Load(o + 4 * TL.Count), a5 = TL.Load(o + 5 * TL.Count), a6 = TL.Load(o + 6 * TL.Count), a7 = TL.Load(o + 7 * TL.Count);
+            for (int p = 0; p < valid; p++)
+            {
+                var w = TL.Broadcast(scores[p]);
+                float* v = values + p * hd + c;
+                a0 = TL.MultiplyAdd(w, TL.Load(v), a0);
+                a1 = TL.MultiplyAdd(w, TL.Load(v + TL.Count), a1);
+                a2 = TL.MultiplyAdd(w, TL.Load(v + 2 * TL.Count), a2);
+                a3 = TL.MultiplyAdd(w, TL.Load(v + 3 * TL.Count), a3);
+                a4 = TL.MultiplyAdd(w, TL.Load(v + 4 * TL.Count), a4);
+                a5 = TL.MultiplyAdd(w, TL.Load(v + 5 * TL.Count), a5);
+                a6 = TL.MultiplyAdd(w, TL.Load(v + 6 * TL.Count), a6);
+                a7 = TL.MultiplyAdd(w, TL.Load(v + 7 * TL.Count), a7);
+            }
+            TL.Store(a0, o); TL.Store(a1, o + TL.Count); TL.Store(a2, o + 2 * TL.Count); TL.Store(a3, o + 3 * TL.Count);
+            TL.Store(a4, o + 4 * TL.Count); TL.Store(a5, o + 5 * TL.Count); TL.Store(a6, o + 6 * TL.Count); TL.Store(a7, o + 7 * TL.Count);
+        }
+        for (; c + TL.Count <= hd; c += TL.Count)
+        {
+            // Head sizes that are not a multiple of eight vectors finish a vector, then a float, at a time.
+            var acc = TL.Load(output + c);
+            for (int p = 0; p < valid; p++) acc = TL.MultiplyAdd(TL.Broadcast(scores[p]), TL.Load(values + p * hd + c), acc);
+            TL.Store(acc, output + c);
+        }
+        for (; c < hd; c++)
+        {
+            float acc = output[c];
+            for (int p = 0; p < valid; p++) acc = MathF.FusedMultiplyAdd(scores[p], values[p * hd + c], acc);
+            output[c] = acc;
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Scale<TL, TV>(float* values, int length, float factor) where TL : struct, IFloatLanes<TV> where TV : struct
+    {
+        var f = TL.Broadcast(factor);
+        int i = 0;
+        for (; i + TL.Count <= length; i += TL.Count) TL.Store(TL.Multiply(TL.Load(values + i), f), values + i);
+        for (; i < length; i++) values[i] *= factor;
+    }
+
+    private static void Widen<TL, TV>(ushort* source, float* destination, int length) where TL : struct, IFloatLanes<TV> where TV : struct
+    {
+        int i = 0;
+        for (; i + TL.Count <= length; i += TL.Count) TL.Store(TL.LoadHalves(source + i), destination + i);
+        for (; i < length; i++) destination[i] = (float)BitConverter.UInt16BitsToHalf(source[i]);
+    }
+}
