@@ -138,7 +138,8 @@ public sealed class GroveChatClient : IChatClient
     /// <summary>The grammar a JSON response format asks for: its schema, or any JSON object.</summary>
     private static Grammar.CompiledGrammar? ResponseGrammar(ChatOptions? options) => options?.ResponseFormat switch
     {
-        ChatResponseFormatJson { Schema: { } schema } => Grammar.CompiledGrammar.FromJsonSchema(schema),
+        ChatResponseFormatJson { Schema: { } schema } => Grammar.GrammarCache.GetOrCompile("schema " + schema.GetRawText(),
+            () => Grammar.CompiledGrammar.FromJsonSchema(schema)),
         ChatResponseFormatJson => Grammar.CompiledGrammar.AnyJsonObject,
         _ => null,
     };

@@ -26,6 +26,8 @@ internal sealed record ToolRequest(IReadOnlyList<ChatTool> Listed, CompiledGramm
             forced = tools.Where(t => t.Name == name).ToList();
             if (forced.Count == 0) throw new ArgumentException($"the required tool '{name}' is not among the tools", nameof(options));
         }
-        return new(tools, ToolCallGrammar.For(forced, parallel: options.AllowMultipleToolCalls == true));
+        bool parallel = options.AllowMultipleToolCalls == true;
+        string key = $"tools {parallel} " + JsonSerializer.Serialize(forced.Select(t => new[] { t.Name, t.Parameters.GetRawText() }));
+        return new(tools, GrammarCache.GetOrCompile(key, () => ToolCallGrammar.For(forced, parallel)));
     }
 }
