@@ -138,12 +138,13 @@ public class ActivationQuantizerBenchmarks
     private readonly sbyte[] _quants = new sbyte[WeightShapes.Columns];
     private readonly float[] _scales = new float[WeightShapes.Columns / 32];
     private readonly int[] _sums = new int[WeightShapes.Columns / 32];
+    private readonly int[] _lowSums = new int[WeightShapes.Columns / 32];
 
     [Benchmark(Baseline = true)]
-    public void Scalar() => ActivationQuantizer.QuantizeRowScalar(_x, _quants, _scales, _sums);
+    public void Scalar() => ActivationQuantizer.QuantizeRowScalar(_x, _quants, _scales, _sums, _lowSums);
 
     [Benchmark]
-    public void Vector256() => ActivationQuantizer.QuantizeRowVector256(_x, _quants, _scales, _sums);
+    public void Vector256() => ActivationQuantizer.QuantizeRowVector256(_x, _quants, _scales, _sums, _lowSums);
 }
 
 internal static unsafe class KernelBench

@@ -6,20 +6,21 @@ namespace GroveMoE.Cpu.Kernels;
 
 /// <summary>
 /// Quantizes an activation row to Q8 blocks as ggml's quantize_row_q8_0 reference does: scale = max|x| / 127,
-/// q = round(x / scale) half away from zero; plus each block's quant sum for the Q4_0 kernel.
+/// q = round(x / scale) half away from zero; plus each block's quant sum (and that of its first 16 quants) for the
+/// offsets of the Q4_0, Q8_0 and K-quant kernels.
 /// The vector path computes the same float operations as the scalar one, so both give identical bits.
 /// </summary>
 internal static class ActivationQuantizer
 {
     private const int BlockSize = Q8Activations.BlockSize;
 
-    public static void QuantizeRow(ReadOnlySpan<float> x, Span<sbyte> quants, Span<float> scales, Span<int> sums)
+    public static void QuantizeRow(ReadOnlySpan<float> x, Span<sbyte> quants, Span<float> scales, Span<int> sums, Span<int> lowSums)
     {
-        if (Vector256.IsHardwareAccelerated) QuantizeRowVector256(x, quants, scales, sums);
-        else QuantizeRowScalar(x, quants, scales, sums);
+        if (Vector256.IsHardwareAccelerated) QuantizeRowVector256(x, quants, scales, sums, lowSums);
+        else QuantizeRowScalar(x, quants, scales, sums, lowSums);
     }
 
-    internal static void QuantizeRowScalar(ReadOnlySpan<float> x, Span<sbyte> quants, Span<float> scales, Span<int> sums)
+    internal static void QuantizeRowScalar(ReadOnlySpan<float> x, Span<sbyte> quants, Span<float> scales, Span<int> sums, Span<int> lowSums)
     {
         int blocks = x.Length / BlockSize;
         for (int b = 0; b < blocks; b++)
@@ -29,22 +30,24 @@ internal static class ActivationQuantizer
             foreach (float v in block) amax = MathF.Max(amax, MathF.Abs(v));
             float d = amax / 127f;
             float id = d != 0 ? 1f / d : 0f;
-            int sum = 0;
+            int sum = 0, lowSum = 0;
             for (int j = 0; j < BlockSize; j++)
             {
                 int q = (int)MathF.Round(block[j] * id, MidpointRounding.AwayFromZero);
                 quants[b * BlockSize + j] = (sbyte)q;
                 sum += q;
+                if (j < BlockSize / 2) lowSum += q;
             }
             scales[b] = d;
             sums[b] = sum;
+            lowSums[b] = lowSum;
         }
     }
 
-    internal static void QuantizeRowVector256(ReadOnlySpan<float> x, Span<sbyte> quants, Span<float> scales, Span<int> sums)
+    internal static void QuantizeRowVector256(ReadOnlySpan<float> x, Span<sbyte> quants, Span<float> scales, Span<int> sums, Span<int> lowSums)
     {
         int blocks = x.Length / BlockSize;
-        if (quants.Length < blocks * BlockSize || scales.Length < blocks || sums.Length < blocks)
+        if (quants.Length < blocks * BlockSize || scales.Length < blocks || sums.Length < blocks || lowSums.Length < blocks)
             throw new ArgumentException("output spans are shorter than the row");
         ref float src = ref MemoryMarshal.GetReference(x);
         ref sbyte dst = ref MemoryMarshal.GetReference(quants);
@@ -65,7 +68,9 @@ internal static class ActivationQuantizer
             var q3 = RoundHalfAwayFromZero(v3 * id);
             Vector256.Narrow(Vector256.Narrow(q0, q1), Vector256.Narrow(q2, q3)).StoreUnsafe(ref dst, at);
             scales[b] = d;
-            sums[b] = Vector256.Sum((q0 + q1) + (q2 + q3));
+            var low = q0 + q1;
+            sums[b] = Vector256.Sum(low + (q2 + q3));
+            lowSums[b] = Vector256.Sum(low);
         }
     }
 

@@ -17,6 +17,9 @@ internal unsafe interface IByteDot256
 
     /// <summary>Lane r: Σ_j Σ_k t.W{j}[4r+k]·x[4j+k], the integer dot of row r of the tile with 32 activations.</summary>
     static abstract Vector256<int> Dot<TFormat>(in Tile256 t, sbyte* x) where TFormat : struct, IQuantFormat;
+
+    /// <summary><see cref="Dot{TFormat}"/> split into values 0..15 (W0..W3) and 16..31 (W4..W7), for formats with <see cref="IQuantFormat.SplitScales"/>.</summary>
+    static abstract void DotHalves<TFormat>(in Tile256 t, sbyte* x, out Vector256<int> low, out Vector256<int> high) where TFormat : struct, IQuantFormat;
 }
 
 /// <summary>AVX2 vpmaddubsw + vpmaddwd. The int16 step saturates, so callers keep each pair sum below 2^15 (nibbles × int8, or |int8| × int8 with |s| ≤ 127).</summary>
@@ -29,25 +32,52 @@ internal readonly unsafe struct Avx2ByteDot : IByteDot256
         Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(u, s), Vector256.Create((short)1));
 
     /// <summary>
-    /// Narrow weights (u &lt; 16): eight vpmaddubsw summed in int16 (|sum| ≤ 8·2·15·127 &lt; 2^15), one vpmaddwd.
-    /// Wide ones are split into nibbles, each half summed that way, the high half weighted 16 in the vpmaddwd.
+    /// 4-bit weights: eight vpmaddubsw summed in int16 (|sum| ≤ 8·2·15·127 &lt; 2^15), one vpmaddwd; 5- and 6-bit ones
+    /// sum four or two before each vpmaddwd. 8-bit ones are split into nibbles, each half summed that way, the high
+    /// half weighted 16 in the vpmaddwd.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<int> Dot<TFormat>(in Tile256 t, sbyte* x) where TFormat : struct, IQuantFormat
     {
-        if (TFormat.NarrowWeights)
+        if (TFormat.WeightBits <= 4)
         {
-            var sum = Pairs(t.W0, x) + Pairs(t.W1, x + 4) + Pairs(t.W2, x + 8) + Pairs(t.W3, x + 12)
-                + Pairs(t.W4, x + 16) + Pairs(t.W5, x + 20) + Pairs(t.W6, x + 24) + Pairs(t.W7, x + 28);
-            return Avx2.MultiplyAddAdjacent(sum, Vector256.Create((short)1));
+            return Widen(Pairs(t.W0, x) + Pairs(t.W1, x + 4) + Pairs(t.W2, x + 8) + Pairs(t.W3, x + 12)
+                + Pairs(t.W4, x + 16) + Pairs(t.W5, x + 20) + Pairs(t.W6, x + 24) + Pairs(t.W7, x + 28), 1);
         }
-        var low = Vector256.Create((byte)0x0F);
-        var lo = Pairs(t.W0 & low, x) + Pairs(t.W1 & low, x + 4) + Pairs(t.W2 & low, x + 8) + Pairs(t.W3 & low, x + 12)
-            + Pairs(t.W4 & low, x + 16) + Pairs(t.W5 & low, x + 20) + Pairs(t.W6 & low, x + 24) + Pairs(t.W7 & low, x + 28);
+        if (TFormat.WeightBits <= 6)
+        {
+            DotHalves<TFormat>(t, x, out var low, out var high);
+            return low + high;
+        }
+        var lo = Pairs(Low(t.W0), x) + Pairs(Low(t.W1), x + 4) + Pairs(Low(t.W2), x + 8) + Pairs(Low(t.W3), x + 12)
+            + Pairs(Low(t.W4), x + 16) + Pairs(Low(t.W5), x + 20) + Pairs(Low(t.W6), x + 24) + Pairs(Low(t.W7), x + 28);
         var hi = Pairs(High(t.W0), x) + Pairs(High(t.W1), x + 4) + Pairs(High(t.W2), x + 8) + Pairs(High(t.W3), x + 12)
             + Pairs(High(t.W4), x + 16) + Pairs(High(t.W5), x + 20) + Pairs(High(t.W6), x + 24) + Pairs(High(t.W7), x + 28);
-        return Avx2.MultiplyAddAdjacent(lo, Vector256.Create((short)1)) + Avx2.MultiplyAddAdjacent(hi, Vector256.Create((short)16));
+        return Widen(lo, 1) + Widen(hi, 16);
     }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void DotHalves<TFormat>(in Tile256 t, sbyte* x, out Vector256<int> low, out Vector256<int> high) where TFormat : struct, IQuantFormat
+    {
+        low = Half<TFormat>(t.W0, t.W1, t.W2, t.W3, x);
+        high = Half<TFormat>(t.W4, t.W5, t.W6, t.W7, x + 16);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<int> Half<TFormat>(Vector256<byte> w0, Vector256<byte> w1, Vector256<byte> w2, Vector256<byte> w3, sbyte* x)
+        where TFormat : struct, IQuantFormat
+    {
+        if (TFormat.WeightBits <= 5) return Widen(Pairs(w0, x) + Pairs(w1, x + 4) + Pairs(w2, x + 8) + Pairs(w3, x + 12), 1);
+        if (TFormat.WeightBits <= 6) return Widen(Pairs(w0, x) + Pairs(w1, x + 4), 1) + Widen(Pairs(w2, x + 8) + Pairs(w3, x + 12), 1);
+        return Widen(Pairs(Low(w0), x) + Pairs(Low(w1), x + 4) + Pairs(Low(w2), x + 8) + Pairs(Low(w3), x + 12), 1)
+            + Widen(Pairs(High(w0), x) + Pairs(High(w1), x + 4) + Pairs(High(w2), x + 8) + Pairs(High(w3), x + 12), 16);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<int> Widen(Vector256<short> sums, short weight) => Avx2.MultiplyAddAdjacent(sums, Vector256.Create(weight));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<byte> Low(Vector256<byte> u) => u & Vector256.Create((byte)0x0F);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector256<short> Pairs(Vector256<byte> u, sbyte* x) =>
@@ -81,6 +111,20 @@ internal readonly unsafe struct AvxVnniByteDot : IByteDot256
         return a + b;
     }
 
+    /// <summary>The two chains of <see cref="Dot{TFormat}"/> are the two halves.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void DotHalves<TFormat>(in Tile256 t, sbyte* x, out Vector256<int> low, out Vector256<int> high) where TFormat : struct, IQuantFormat
+    {
+        var a = AvxVnni.MultiplyWideningAndAdd(Vector256<int>.Zero, t.W0, Broadcast(x));
+        var b = AvxVnni.MultiplyWideningAndAdd(Vector256<int>.Zero, t.W4, Broadcast(x + 16));
+        a = AvxVnni.MultiplyWideningAndAdd(a, t.W1, Broadcast(x + 4));
+        b = AvxVnni.MultiplyWideningAndAdd(b, t.W5, Broadcast(x + 20));
+        a = AvxVnni.MultiplyWideningAndAdd(a, t.W2, Broadcast(x + 8));
+        b = AvxVnni.MultiplyWideningAndAdd(b, t.W6, Broadcast(x + 24));
+        low = AvxVnni.MultiplyWideningAndAdd(a, t.W3, Broadcast(x + 12));
+        high = AvxVnni.MultiplyWideningAndAdd(b, t.W7, Broadcast(x + 28));
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector256<sbyte> Broadcast(sbyte* x) => Vector256.Create(*(int*)x).AsSByte();
 }
@@ -96,19 +140,45 @@ internal static unsafe class Avx512ByteDot
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<int> Dot<TFormat>(in Tile512 t, sbyte* x) where TFormat : struct, IQuantFormat
     {
-        if (TFormat.NarrowWeights)
+        if (TFormat.WeightBits <= 4)
         {
-            var sum = Pairs(t.W0, x) + Pairs(t.W1, x + 4) + Pairs(t.W2, x + 8) + Pairs(t.W3, x + 12)
-                + Pairs(t.W4, x + 16) + Pairs(t.W5, x + 20) + Pairs(t.W6, x + 24) + Pairs(t.W7, x + 28);
-            return Avx512BW.MultiplyAddAdjacent(sum, Vector512.Create((short)1));
+            return Widen(Pairs(t.W0, x) + Pairs(t.W1, x + 4) + Pairs(t.W2, x + 8) + Pairs(t.W3, x + 12)
+                + Pairs(t.W4, x + 16) + Pairs(t.W5, x + 20) + Pairs(t.W6, x + 24) + Pairs(t.W7, x + 28), 1);
         }
-        var low = Vector512.Create((byte)0x0F);
-        var lo = Pairs(t.W0 & low, x) + Pairs(t.W1 & low, x + 4) + Pairs(t.W2 & low, x + 8) + Pairs(t.W3 & low, x + 12)
-            + Pairs(t.W4 & low, x + 16) + Pairs(t.W5 & low, x + 20) + Pairs(t.W6 & low, x + 24) + Pairs(t.W7 & low, x + 28);
+        if (TFormat.WeightBits <= 6)
+        {
+            DotHalves<TFormat>(t, x, out var low, out var high);
+            return low + high;
+        }
+        var lo = Pairs(Low(t.W0), x) + Pairs(Low(t.W1), x + 4) + Pairs(Low(t.W2), x + 8) + Pairs(Low(t.W3), x + 12)
+            + Pairs(Low(t.W4), x + 16) + Pairs(Low(t.W5), x + 20) + Pairs(Low(t.W6), x + 24) + Pairs(Low(t.W7), x + 28);
         var hi = Pairs(High(t.W0), x) + Pairs(High(t.W1), x + 4) + Pairs(High(t.W2), x + 8) + Pairs(High(t.W3), x + 12)
             + Pairs(High(t.W4), x + 16) + Pairs(High(t.W5), x + 20) + Pairs(High(t.W6), x + 24) + Pairs(High(t.W7), x + 28);
-        return Avx512BW.MultiplyAddAdjacent(lo, Vector512.Create((short)1)) + Avx512BW.MultiplyAddAdjacent(hi, Vector512.Create((short)16));
+        return Widen(lo, 1) + Widen(hi, 16);
     }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void DotHalves<TFormat>(in Tile512 t, sbyte* x, out Vector512<int> low, out Vector512<int> high) where TFormat : struct, IQuantFormat
+    {
+        low = Half<TFormat>(t.W0, t.W1, t.W2, t.W3, x);
+        high = Half<TFormat>(t.W4, t.W5, t.W6, t.W7, x + 16);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<int> Half<TFormat>(Vector512<byte> w0, Vector512<byte> w1, Vector512<byte> w2, Vector512<byte> w3, sbyte* x)
+        where TFormat : struct, IQuantFormat
+    {
+        if (TFormat.WeightBits <= 5) return Widen(Pairs(w0, x) + Pairs(w1, x + 4) + Pairs(w2, x + 8) + Pairs(w3, x + 12), 1);
+        if (TFormat.WeightBits <= 6) return Widen(Pairs(w0, x) + Pairs(w1, x + 4), 1) + Widen(Pairs(w2, x + 8) + Pairs(w3, x + 12), 1);
+        return Widen(Pairs(Low(w0), x) + Pairs(Low(w1), x + 4) + Pairs(Low(w2), x + 8) + Pairs(Low(w3), x + 12), 1)
+            + Widen(Pairs(High(w0), x) + Pairs(High(w1), x + 4) + Pairs(High(w2), x + 8) + Pairs(High(w3), x + 12), 16);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<int> Widen(Vector512<short> sums, short weight) => Avx512BW.MultiplyAddAdjacent(sums, Vector512.Create(weight));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<byte> Low(Vector512<byte> u) => u & Vector512.Create((byte)0x0F);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector512<short> Pairs(Vector512<byte> u, sbyte* x) =>

@@ -29,6 +29,15 @@ internal static unsafe class MatMul
             case GgmlType.Q8_0 when w.IsTiled:
                 TiledRows<Q8_0Format>(path ?? TilePath<Q8_0Format>.Best, w, rowStart, rowEnd, input.Quantized, inputRows, output, outputStride);
                 break;
+            case GgmlType.Q4_K when w.IsTiled:
+                TiledRows<Q4_KFormat>(path ?? TilePath<Q4_KFormat>.Best, w, rowStart, rowEnd, input.Quantized, inputRows, output, outputStride);
+                break;
+            case GgmlType.Q5_K when w.IsTiled:
+                TiledRows<Q5_KFormat>(path ?? TilePath<Q5_KFormat>.Best, w, rowStart, rowEnd, input.Quantized, inputRows, output, outputStride);
+                break;
+            case GgmlType.Q6_K when w.IsTiled:
+                TiledRows<Q6_KFormat>(path ?? TilePath<Q6_KFormat>.Best, w, rowStart, rowEnd, input.Quantized, inputRows, output, outputStride);
+                break;
             case GgmlType.Q4_0:
             case GgmlType.Q8_0:
                 QuantizedRows(path ?? KernelPaths.Best, w, rowStart, rowEnd, input.Quantized, inputRows, output, outputStride);
@@ -121,13 +130,14 @@ internal static unsafe class MatMul
         fixed (sbyte* quants = q.Quants)
         fixed (float* scales = q.Scales)
         fixed (int* sums = q.Sums)
+        fixed (int* lowSums = q.LowSums)
         fixed (float* o = output)
         {
             for (int start = 0, end; start < inputRows.Length; start = end)
             {
                 end = Math.Min(inputRows.Length, start + chunk);
                 int n = end - start;
-                for (int i = 0; i < n; i++) x[i] = RowOf(quants, scales, sums, inputRows[start + i], w.Columns);
+                for (int i = 0; i < n; i++) x[i] = RowOf(quants, scales, sums, inputRows[start + i], w.Columns, lowSums);
                 TileKernels.Run<TFormat>(path, w.Tiles, Math.Min(w.Rows, rowEnd), w.Columns, groupStart, groupEnd,
                     x, n, o + (long)start * outputStride, outputStride);
             }
@@ -135,15 +145,15 @@ internal static unsafe class MatMul
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Q8Row RowOf(sbyte* quants, float* scales, int* sums, int row, int cols)
+    private static Q8Row RowOf(sbyte* quants, float* scales, int* sums, int row, int cols, int* lowSums = null)
     {
         long blocks = cols / Q8Activations.BlockSize;
-        return new(quants + (long)row * cols, scales + row * blocks, sums + row * blocks);
+        return new(quants + (long)row * cols, scales + row * blocks, sums + row * blocks, lowSums == null ? null : lowSums + row * blocks);
     }
 }
 
 /// <summary>The tiled kernels' path for one format, chosen once.</summary>
 internal static class TilePath<TFormat> where TFormat : struct, IQuantFormat
 {
-    public static readonly KernelPath Best = KernelPaths.BestTiled(TFormat.NarrowWeights);
+    public static readonly KernelPath Best = KernelPaths.BestTiled(TFormat.WeightBits <= 4);
 }

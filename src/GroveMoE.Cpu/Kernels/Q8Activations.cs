@@ -2,7 +2,8 @@ namespace GroveMoE.Cpu.Kernels;
 
 /// <summary>
 /// A batch of activation rows quantized once per matmul to Q8 blocks of 32: int8 quants, a float scale per
-/// block and the sum of each block's quants (the Q4_0 kernel uses it to fold in the -8 offset). Buffers are
+/// block and the sum of each block's quants (the Q4_0 kernel uses it to fold in the -8 offset), and of its first 16
+/// quants (Q6_K's offset per sub-block of 16). Buffers are
 /// allocated once for a maximum batch and reused.
 /// </summary>
 internal sealed class Q8Activations
@@ -17,6 +18,7 @@ internal sealed class Q8Activations
         Quants = new sbyte[(long)maxRows * maxColumns];
         Scales = new float[(long)maxRows * maxColumns / BlockSize];
         Sums = new int[(long)maxRows * maxColumns / BlockSize];
+        LowSums = new int[(long)maxRows * maxColumns / BlockSize];
     }
 
     public int MaxRows { get; }
@@ -26,6 +28,7 @@ internal sealed class Q8Activations
     internal sbyte[] Quants { get; }
     internal float[] Scales { get; }
     internal int[] Sums { get; }
+    internal int[] LowSums { get; }
 
     public ReadOnlySpan<sbyte> RowQuants(int row) => Quants.AsSpan(row * Columns, Columns);
     public ReadOnlySpan<float> RowScales(int row) => Scales.AsSpan(row * (Columns / BlockSize), Columns / BlockSize);
@@ -42,7 +45,8 @@ internal sealed class Q8Activations
         for (int r = 0; r < rows; r++)
         {
             ActivationQuantizer.QuantizeRow(source.Slice(r * columns, columns),
-                Quants.AsSpan(r * columns, columns), Scales.AsSpan(r * blocks, blocks), Sums.AsSpan(r * blocks, blocks));
+                Quants.AsSpan(r * columns, columns), Scales.AsSpan(r * blocks, blocks), Sums.AsSpan(r * blocks, blocks),
+                LowSums.AsSpan(r * blocks, blocks));
         }
     }
 
@@ -59,6 +63,6 @@ internal sealed class Q8Activations
     {
         int blocks = Columns / BlockSize;
         ActivationQuantizer.QuantizeRow(source, Quants.AsSpan(row * Columns, Columns),
-            Scales.AsSpan(row * blocks, blocks), Sums.AsSpan(row * blocks, blocks));
+            Scales.AsSpan(row * blocks, blocks), Sums.AsSpan(row * blocks, blocks), LowSums.AsSpan(row * blocks, blocks));
     }
 }

@@ -12,7 +12,8 @@ namespace GroveMoE.Cpu.Kernels;
 /// <item>tile GEMM (prompts): each unit of a group is unpacked once into registers and dotted with four tokens.</item>
 /// </list>
 /// output[i·stride + r] = W[r] · x[i] for the rows of groups [groupStart, groupEnd) and every input row i.
-/// A unit's contribution to row r is dx·(d_r·(Σ u·q − Offset·Σq)) (or dx·(d_r·Σ u·q − m_r·Σq) with mins).
+/// A unit's contribution to row r is dx·(d_r·(Σ u·q − Offset·Σq)) (or dx·(d_r·Σ u·q − m_r·Σq) with mins; with split
+/// scales the two halves of 16 each take their own d_r and offset sum).
 /// Both shapes add the units of a token in the same order into the same accumulators, so a token's result is bit for
 /// bit the same whichever shape (and whichever other tokens) it goes through: continuous batching groups decode rows
 /// of different sequences into the four-token kernel and each sequence still gets exactly its lone result.
@@ -64,64 +65,62 @@ internal static unsafe class TileKernels
         }
     }
 
+    /// <summary>
+    /// One accumulator, as <see cref="Gemm512{TFormat}"/> has per token, so the two round alike. A second accumulator
+    /// (even and odd units) bought nothing measurable, and giving the GEMM two per token made the JIT spill them
+    /// (2.5× slower four-token GEMM, kernel probe).
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector512<float> RowVector512<TFormat>(byte* group, int blocks, int units, Q8Row x) where TFormat : struct, IQuantFormat
     {
-        Vector512<float> acc0 = default, acc1 = default;
-        int u = 0;
-        for (; u + 2 <= units; u += 2)
-        {
-            acc0 = Accumulate<TFormat>(acc0, TFormat.Load512(group, blocks, u), x, u);
-            acc1 = Accumulate<TFormat>(acc1, TFormat.Load512(group, blocks, u + 1), x, u + 1);
-        }
-        if (u < units) acc0 = Accumulate<TFormat>(acc0, TFormat.Load512(group, blocks, u), x, u);
-        return acc0 + acc1;
+        Vector512<float> acc = default;
+        for (int u = 0; u < units; u++) acc = Accumulate<TFormat>(acc, TFormat.Load512(group, blocks, u), x, u);
+        return acc;
     }
 
-    /// <summary>Four tokens, each with <see cref="RowVector512{TFormat}"/>'s two accumulators (even and odd units).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Gemm512<TFormat>(byte* group, int blocks, int units, Q8Row* x, int count, float* output, int stride, int validRows)
         where TFormat : struct, IQuantFormat
     {
         Q8Row x0 = x[0], x1 = x[1], x2 = x[2], x3 = x[3];
-        Vector512<float> even0 = default, even1 = default, even2 = default, even3 = default;
-        Vector512<float> odd0 = default, odd1 = default, odd2 = default, odd3 = default;
-        int u = 0;
-        for (; u + 2 <= units; u += 2)
+        Vector512<float> acc0 = default, acc1 = default, acc2 = default, acc3 = default;
+        for (int u = 0; u < units; u++)
         {
             var tile = TFormat.Load512(group, blocks, u);
-            even0 = Accumulate<TFormat>(even0, tile, x0, u);
-            even1 = Accumulate<TFormat>(even1, tile, x1, u);
-            even2 = Accumulate<TFormat>(even2, tile, x2, u);
-            even3 = Accumulate<TFormat>(even3, tile, x3, u);
-            tile = TFormat.Load512(group, blocks, u + 1);
-            odd0 = Accumulate<TFormat>(odd0, tile, x0, u + 1);
-            odd1 = Accumulate<TFormat>(odd1, tile, x1, u + 1);
-            odd2 = Accumulate<TFormat>(odd2, tile, x2, u + 1);
-            odd3 = Accumulate<TFormat>(odd3, tile, x3, u + 1);
+            acc0 = Accumulate<TFormat>(acc0, tile, x0, u);
+            acc1 = Accumulate<TFormat>(acc1, tile, x1, u);
+            acc2 = Accumulate<TFormat>(acc2, tile, x2, u);
+            acc3 = Accumulate<TFormat>(acc3, tile, x3, u);
         }
-        if (u < units)
-        {
-            var tile = TFormat.Load512(group, blocks, u);
-            even0 = Accumulate<TFormat>(even0, tile, x0, u);
-            even1 = Accumulate<TFormat>(even1, tile, x1, u);
-            even2 = Accumulate<TFormat>(even2, tile, x2, u);
-            even3 = Accumulate<TFormat>(even3, tile, x3, u);
-        }
-        Store(even0 + odd0, output, validRows);
-        if (count > 1) Store(even1 + odd1, output + stride, validRows);
-        if (count > 2) Store(even2 + odd2, output + 2L * stride, validRows);
-        if (count > 3) Store(even3 + odd3, output + 3L * stride, validRows);
+        Store(acc0, output, validRows);
+        if (count > 1) Store(acc1, output + stride, validRows);
+        if (count > 2) Store(acc2, output + 2L * stride, validRows);
+        if (count > 3) Store(acc3, output + 3L * stride, validRows);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector512<float> Accumulate<TFormat>(Vector512<float> acc, in Tile512 tile, Q8Row x, int unit)
         where TFormat : struct, IQuantFormat
     {
-        var dot = Avx512ByteDot.Dot<TFormat>(tile, x.Quants + 32 * unit);
-        if (TFormat.Offset != 0) dot -= Vector512.Create(TFormat.Offset * x.Sums[unit]);
         float dx = x.Scales[unit];
-        acc = Vector512.FusedMultiplyAdd(Vector512.ConvertToSingle(dot), tile.Scales * Vector512.Create(dx), acc);
+        if (TFormat.SplitScales)
+        {
+            Avx512ByteDot.DotHalves<TFormat>(tile, x.Quants + 32 * unit, out var low, out var high);
+            int lowSum = x.LowSums[unit];
+            if (TFormat.Offset != 0)
+            {
+                low -= Vector512.Create(TFormat.Offset * lowSum);
+                high -= Vector512.Create(TFormat.Offset * (x.Sums[unit] - lowSum));
+            }
+            acc = Vector512.FusedMultiplyAdd(Vector512.ConvertToSingle(low), tile.Scales * Vector512.Create(dx), acc);
+            acc = Vector512.FusedMultiplyAdd(Vector512.ConvertToSingle(high), tile.HighScales * Vector512.Create(dx), acc);
+        }
+        else
+        {
+            var dot = Avx512ByteDot.Dot<TFormat>(tile, x.Quants + 32 * unit);
+            if (TFormat.Offset != 0) dot -= Vector512.Create(TFormat.Offset * x.Sums[unit]);
+            acc = Vector512.FusedMultiplyAdd(Vector512.ConvertToSingle(dot), tile.Scales * Vector512.Create(dx), acc);
+        }
         if (TFormat.HasMins) acc = Vector512.FusedMultiplyAdd(tile.Mins, Vector512.Create(-dx * x.Sums[unit]), acc);
         return acc;
     }
@@ -206,10 +205,25 @@ internal static unsafe class TileKernels
     private static Vector256<float> Accumulate<TFormat, TDot>(Vector256<float> acc, in Tile256 tile, Q8Row x, int unit)
         where TFormat : struct, IQuantFormat where TDot : IByteDot256
     {
-        var dot = TDot.Dot<TFormat>(tile, x.Quants + 32 * unit);
-        if (TFormat.Offset != 0) dot -= Vector256.Create(TFormat.Offset * x.Sums[unit]);
         float dx = x.Scales[unit];
-        acc = Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle(dot), tile.Scales * Vector256.Create(dx), acc);
+        if (TFormat.SplitScales)
+        {
+            TDot.DotHalves<TFormat>(tile, x.Quants + 32 * unit, out var low, out var high);
+            int lowSum = x.LowSums[unit];
+            if (TFormat.Offset != 0)
+            {
+                low -= Vector256.Create(TFormat.Offset * lowSum);
+                high -= Vector256.Create(TFormat.Offset * (x.Sums[unit] - lowSum));
+            }
+            acc = Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle(low), tile.Scales * Vector256.Create(dx), acc);
+            acc = Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle(high), tile.HighScales * Vector256.Create(dx), acc);
+        }
+        else
+        {
+            var dot = TDot.Dot<TFormat>(tile, x.Quants + 32 * unit);
+            if (TFormat.Offset != 0) dot -= Vector256.Create(TFormat.Offset * x.Sums[unit]);
+            acc = Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle(dot), tile.Scales * Vector256.Create(dx), acc);
+        }
         if (TFormat.HasMins) acc = Vector256.FusedMultiplyAdd(tile.Mins, Vector256.Create(-dx * x.Sums[unit]), acc);
         return acc;
     }
@@ -236,12 +250,19 @@ internal static unsafe class TileKernels
             float total = 0;
             for (int unit = 0; unit < units; unit++)
             {
-                TFormat.LoadScalar(tiles + g * groupBytes, blocks, unit, r, u, out float scale, out float min);
+                TFormat.LoadScalar(tiles + g * groupBytes, blocks, unit, r, u, out float scale, out float highScale, out float min);
                 sbyte* q = x[i].Quants + 32 * unit;
-                int dot = 0;
-                for (int j = 0; j < 32; j++) dot += u[j] * q[j];
-                int sum = x[i].Sums[unit];
-                total += x[i].Scales[unit] * (scale * (dot - TFormat.Offset * sum) - min * sum);
+                int low = 0, high = 0, lowSum = 0, sum = x[i].Sums[unit];
+                for (int j = 0; j < 16; j++)
+                {
+                    low += u[j] * q[j];
+                    high += u[16 + j] * q[16 + j];
+                    lowSum += q[j];
+                }
+                float scaled = TFormat.SplitScales
+                    ? scale * (low - TFormat.Offset * lowSum) + highScale * (high - TFormat.Offset * (sum - lowSum))
+                    : scale * (low + high - TFormat.Offset * sum);
+                total += x[i].Scales[unit] * (scaled - min * sum);
             }
             output[(long)i * stride + g * Rows + r] = total;
         }

@@ -12,7 +12,7 @@ internal static unsafe class TileLayout
 {
     public const int GroupRows = 16;
 
-    public static bool Supports(GgmlType type) => type is GgmlType.Q4_0 or GgmlType.Q8_0;
+    public static bool Supports(GgmlType type) => type is GgmlType.Q4_0 or GgmlType.Q8_0 or GgmlType.Q4_K or GgmlType.Q5_K or GgmlType.Q6_K;
 
     public static int Groups(int rows) => (rows + GroupRows - 1) / GroupRows;
 
@@ -21,6 +21,9 @@ internal static unsafe class TileLayout
     {
         GgmlType.Q4_0 => Q4_0Format.GroupBytes(Blocks(type, columns)),
         GgmlType.Q8_0 => Q8_0Format.GroupBytes(Blocks(type, columns)),
+        GgmlType.Q4_K => Q4_KFormat.GroupBytes(Blocks(type, columns)),
+        GgmlType.Q5_K => Q5_KFormat.GroupBytes(Blocks(type, columns)),
+        GgmlType.Q6_K => Q6_KFormat.GroupBytes(Blocks(type, columns)),
         _ => throw new NotSupportedException($"{type} has no tiled layout"),
     };
 
@@ -33,6 +36,9 @@ internal static unsafe class TileLayout
         {
             case GgmlType.Q4_0: Pack<Q4_0Format>(source, destination, groupStart, groupEnd); break;
             case GgmlType.Q8_0: Pack<Q8_0Format>(source, destination, groupStart, groupEnd); break;
+            case GgmlType.Q4_K: Pack<Q4_KFormat>(source, destination, groupStart, groupEnd); break;
+            case GgmlType.Q5_K: Pack<Q5_KFormat>(source, destination, groupStart, groupEnd); break;
+            case GgmlType.Q6_K: Pack<Q6_KFormat>(source, destination, groupStart, groupEnd); break;
             default: throw new NotSupportedException($"{source.Type} has no tiled layout");
         }
     }

@@ -4,12 +4,12 @@ namespace GroveMoE.Cpu.Tests.Kernels;
 
 /// <summary>
 /// Both quantizer paths against the float64 definition: d = max|x| / 127, q = round(x / d) half away from zero,
-/// sum = Σq. The kernels compute x·(1/d) in float, which can move a value lying within float rounding of a
+/// sum = Σq, low sum = Σ of the first 16. The kernels compute x·(1/d) in float, which can move a value lying within float rounding of a
 /// .5 tie to the other side, so only there may q differ from the float64 rounding, and by one.
 /// </summary>
 public sealed class ActivationQuantizerTests
 {
-    public delegate void Quantize(ReadOnlySpan<float> x, Span<sbyte> quants, Span<float> scales, Span<int> sums);
+    public delegate void Quantize(ReadOnlySpan<float> x, Span<sbyte> quants, Span<float> scales, Span<int> sums, Span<int> lowSums);
 
     [Theory]
     [InlineData(32)]
@@ -27,11 +27,12 @@ public sealed class ActivationQuantizerTests
     {
         Check(ActivationQuantizer.QuantizeRowVector256, length);
         var x = RandomRow(length, new Random(length));
-        var (q1, s1, m1) = Run(ActivationQuantizer.QuantizeRowScalar, x);
-        var (q2, s2, m2) = Run(ActivationQuantizer.QuantizeRowVector256, x);
+        var (q1, s1, m1, l1) = Run(ActivationQuantizer.QuantizeRowScalar, x);
+        var (q2, s2, m2, l2) = Run(ActivationQuantizer.QuantizeRowVector256, x);
         Assert.Equal(q1, q2);
         Assert.Equal(s1, s2);
         Assert.Equal(m1, m2);
+        Assert.Equal(l1, l2);
     }
 
     private static void Check(Quantize quantize, int length)
@@ -40,14 +41,14 @@ public sealed class ActivationQuantizerTests
         for (int trial = 0; trial < 5; trial++)
         {
             var x = RandomRow(length, random);
-            var (quants, scales, sums) = Run(quantize, x);
+            var (quants, scales, sums, lowSums) = Run(quantize, x);
             for (int b = 0; b < length / 32; b++)
             {
                 double amax = 0;
                 for (int j = 0; j < 32; j++) amax = Math.Max(amax, Math.Abs((double)x[b * 32 + j]));
                 double d = amax / 127;
                 Assert.True(Math.Abs(scales[b] - d) <= d * Math.Pow(2, -24), $"block {b}: scale {scales[b]}, expected {d}");
-                int sum = 0;
+                int sum = 0, lowSum = 0;
                 for (int j = 0; j < 32; j++)
                 {
                     int q = quants[b * 32 + j];
@@ -60,19 +61,22 @@ public sealed class ActivationQuantizerTests
                         $"block {b} element {j}: x={x[b * 32 + j]} x/d={v} q={q} expected {expected}");
                     Assert.InRange(q, -127, 127);
                     sum += q;
+                    if (j < 16) lowSum += q;
                 }
                 Assert.Equal(sum, sums[b]);
+                Assert.Equal(lowSum, lowSums[b]);
             }
         }
     }
 
-    private static (sbyte[] Quants, float[] Scales, int[] Sums) Run(Quantize quantize, float[] x)
+    private static (sbyte[] Quants, float[] Scales, int[] Sums, int[] LowSums) Run(Quantize quantize, float[] x)
     {
         var quants = new sbyte[x.Length];
         var scales = new float[x.Length / 32];
         var sums = new int[x.Length / 32];
-        quantize(x, quants, scales, sums);
-        return (quants, scales, sums);
+        var lowSums = new int[x.Length / 32];
+        quantize(x, quants, scales, sums, lowSums);
+        return (quants, scales, sums, lowSums);
     }
 
     /// <summary>Gaussian-ish values, an all-zero block, and a block with max 127 whose other values sit exactly on .5 ties.</summary>

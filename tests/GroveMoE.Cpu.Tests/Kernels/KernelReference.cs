@@ -87,6 +87,20 @@ internal static class KernelReference
             new(quants + row * Columns, scales + row * (Columns / 32), sums + row * (Columns / 32));
     }
 
+    /// <summary>Copies <paramref name="x"/> into the kernels' activation buffers, with the sums of each block's first 16 quants.</summary>
+    public static void CopyActivations(Activations x, Q8Activations destination)
+    {
+        x.Quants.AsSpan().CopyTo(destination.Quants);
+        x.Scales.AsSpan().CopyTo(destination.Scales);
+        x.Sums.AsSpan().CopyTo(destination.Sums);
+        for (int b = 0; b < x.Sums.Length; b++)
+        {
+            int lowSum = 0;
+            for (int j = 0; j < 16; j++) lowSum += x.Quants[32 * b + j];
+            destination.LowSums[b] = lowSum;
+        }
+    }
+
     /// <summary>Random Q8 activations; extreme ones sit at ±127 where the int16 step of AVX2 is closest to saturating.</summary>
     public static Activations RandomActivations(int rows, int columns, Random random, bool extreme, bool unitScales = false)
     {

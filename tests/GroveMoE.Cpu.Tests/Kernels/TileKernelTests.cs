@@ -85,9 +85,7 @@ public sealed unsafe class TileKernelTests
             w = w.WithTiles(tiles);
 
             var input = new BatchInput(inputs, columns);
-            x.Quants.AsSpan().CopyTo(input.Quantized.Quants);
-            x.Scales.AsSpan().CopyTo(input.Quantized.Scales);
-            x.Sums.AsSpan().CopyTo(input.Quantized.Sums);
+            KernelReference.CopyActivations(x, input.Quantized);
             input.Reshape(inputs, columns);
             int stride = rows + 2;
             var alone = new float[inputs * stride];

@@ -19,10 +19,11 @@ internal unsafe interface IQuantFormat
     static abstract int BlockValues { get; }
 
     /// <summary>
-    /// True when every unpacked weight u is below 16: then eight byte-pair products sum in int16 without
-    /// saturating, which the AVX2 and AVX-512BW dots use (u up to 255 costs them a split into nibbles).
+    /// Bits of the unpacked weights u (u &lt; 2^WeightBits). vpmaddubsw pair sums (≤ 2·u·127) add up in int16 without
+    /// saturating eight at a time for 4 bits, four for 5, two for 6, which the AVX2 and AVX-512BW dots use; 8-bit u
+    /// costs them a split into nibbles.
     /// </summary>
-    static abstract bool NarrowWeights { get; }
+    static abstract int WeightBits { get; }
 
     /// <summary>
     /// How the unsigned u relates to the weight: w = u - Offset (an integer, removed with the activation sums),
@@ -30,6 +31,13 @@ internal unsafe interface IQuantFormat
     /// </summary>
     static abstract int Offset { get; }
     static abstract bool HasMins { get; }
+
+    /// <summary>
+    /// True when a unit has two scales, <see cref="Tile512.Scales"/> for values 0..15 (W0..W3) and
+    /// <see cref="Tile512.HighScales"/> for 16..31 (Q6_K's sub-blocks of 16); the offset is then removed per half
+    /// with the activations' half sums (<see cref="Q8Row.LowSums"/>).
+    /// </summary>
+    static abstract bool SplitScales { get; }
 
     /// <summary>Bytes of one group of 16 rows of <paramref name="blocks"/> blocks in the tiled layout; a multiple of 64.</summary>
     static abstract long GroupBytes(int blocks);
@@ -43,24 +51,27 @@ internal unsafe interface IQuantFormat
     /// <summary>Rows 8·half..8·half+7 of <see cref="Load512"/>.</summary>
     static abstract Tile256 Load256(byte* group, int blocks, int unit, int half);
 
-    /// <summary>The scalar form of <see cref="Load512"/> for one row: its 32 u's, scale and min (the reference the SIMD paths are tested against).</summary>
-    static abstract void LoadScalar(byte* group, int blocks, int unit, int row, byte* u, out float scale, out float min);
+    /// <summary>
+    /// The scalar form of <see cref="Load512"/> for one row: its 32 u's, scale (and the high half's scale, equal to
+    /// it unless <see cref="SplitScales"/>) and min (the reference the SIMD paths are tested against).
+    /// </summary>
+    static abstract void LoadScalar(byte* group, int blocks, int unit, int row, byte* u, out float scale, out float highScale, out float min);
 }
 
 /// <summary>
 /// One unit (32 values) of 16 rows in registers. <c>W{j}</c> holds values 4j..4j+3 of row r in bytes 4r..4r+3, as
 /// unsigned u; <see cref="Scales"/> and <see cref="Mins"/> hold each row's unit scale and min (Mins only when the
-/// format <see cref="IQuantFormat.HasMins"/>).
+/// format <see cref="IQuantFormat.HasMins"/>, <see cref="HighScales"/> only when it has <see cref="IQuantFormat.SplitScales"/>).
 /// </summary>
 internal struct Tile512
 {
     public Vector512<byte> W0, W1, W2, W3, W4, W5, W6, W7;
-    public Vector512<float> Scales, Mins;
+    public Vector512<float> Scales, HighScales, Mins;
 }
 
 /// <summary>Eight rows of a <see cref="Tile512"/>.</summary>
 internal struct Tile256
 {
     public Vector256<byte> W0, W1, W2, W3, W4, W5, W6, W7;
-    public Vector256<float> Scales, Mins;
+    public Vector256<float> Scales, HighScales, Mins;
 }

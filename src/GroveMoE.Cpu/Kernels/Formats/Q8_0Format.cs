@@ -15,9 +15,10 @@ internal readonly unsafe struct Q8_0Format : IQuantFormat
     public static GgmlType Type => GgmlType.Q8_0;
     public static int BlockBytes => Q8_0.BlockBytes;
     public static int BlockValues => Q8_0.BlockSize;
-    public static bool NarrowWeights => false;
+    public static int WeightBits => 8;
     public static int Offset => 128;
     public static bool HasMins => false;
+    public static bool SplitScales => false;
 
     public static long GroupBytes(int blocks) => ScaledGroups.GroupBytes(blocks, Payload);
 
@@ -65,13 +66,14 @@ internal readonly unsafe struct Q8_0Format : IQuantFormat
         };
     }
 
-    public static void LoadScalar(byte* group, int blocks, int unit, int row, byte* u, out float scale, out float min)
+    public static void LoadScalar(byte* group, int blocks, int unit, int row, byte* u, out float scale, out float highScale, out float min)
     {
         byte* p = ScaledGroups.Payload(group, unit, Payload);
         for (int j = 0; j < 8; j++)
         for (int i = 0; i < 4; i++)
             u[4 * j + i] = p[64 * j + 4 * row + i];
         scale = HalfTable.Read(HalfTable.Values, ScaledGroups.Scales(group, blocks, unit, Payload) + 2 * row);
+        highScale = scale;
         min = 0;
     }
 }
