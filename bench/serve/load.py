@@ -76,13 +76,13 @@ def concurrent(base, n, tokens):
 
 
 def busy_ttft(base, n, tokens):
-    """TTFT of one request sent once n-1 background streams (4× longer) all produce tokens."""
+    """TTFT of one request sent once n-1 background streams (twice as long) all produce tokens."""
     started = [threading.Event() for _ in range(n - 1)]
     errors = []
 
     def background(i):
         try:
-            stream(base, 4 * tokens, first_event=started[i])
+            stream(base, 2 * tokens, first_event=started[i])
         except Exception as e:
             errors.append(e)
             started[i].set()

@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using GroveMoE.Cpu.Gguf;
 using GroveMoE.Cpu.GpuOffload.Kernels;
-using GroveMoE.Cpu.Kernels;
 using ILGPU;
 using ILGPU.Runtime;
 
@@ -34,23 +35,32 @@ internal sealed class DeviceMemory(Accelerator accelerator, long budgetBytes) : 
         }
     }
 
-    public ArrayView<T> Upload<T>(T[] values) where T : unmanaged
+    public ArrayView<T> Upload<T>(ReadOnlySpan<T> values) where T : unmanaged
     {
         var view = Allocate<T>(values.Length);
-        if (values.Length > 0) view.CopyFromCPU(ref values[0], values.Length);
+        if (values.Length > 0) view.SubView(0, values.Length).CopyFromCPU(ref MemoryMarshal.GetReference(values), values.Length);
         return view;
     }
 
-    /// <summary>Copies the raw ggml blocks of <paramref name="count"/> consecutive matrices starting at <paramref name="first"/>.</summary>
-    public unsafe DeviceMatrix Upload(in WeightMatrix first, int count = 1)
+    /// <summary>
+    /// Copies a tensor's raw ggml blocks: one matrix or, for a 3-D expert stack, every matrix in turn (matrix m row r
+    /// at byte m * MatrixBytes + r * RowBytes), in pieces under 2 GiB.
+    /// </summary>
+    public DeviceMatrix Upload(GgufTensor tensor)
     {
-        long bytes = first.ByteSize * count;
-        var view = Allocate<byte>(bytes);
-        view.CopyFromCPU(ref Unsafe.AsRef<byte>(first.Data), bytes);
+        long rows = tensor.Info.RowCount, rowBytes = tensor.RowBytes;
+        var view = Allocate<byte>(rows * rowBytes);
+        int rowsPerPiece = (int)Math.Max(1, Math.Min(rows, int.MaxValue / rowBytes));
+        for (long row = 0; row < rows; row += rowsPerPiece)
+        {
+            var piece = tensor.Rows(row, (int)Math.Min(rowsPerPiece, rows - row));
+            view.SubView(row * rowBytes, piece.Length).CopyFromCPU(ref MemoryMarshal.GetReference(piece), piece.Length);
+        }
+        int matrixRows = checked((int)(tensor.Dimensions.Length > 1 ? tensor.Dimensions[1] : 1));
         return new DeviceMatrix
         {
-            Data = view, Type = (int)first.Type, Rows = first.Rows, Columns = first.Columns,
-            RowBytes = first.RowBytes, MatrixBytes = first.ByteSize,
+            Data = view, Type = (int)tensor.Type, Rows = matrixRows, Columns = checked((int)tensor.Dimensions[0]),
+            RowBytes = rowBytes, MatrixBytes = matrixRows * rowBytes,
         };
     }
 

@@ -122,14 +122,13 @@ public sealed class GpuLayerOffload : ILayerOffload
 
     private void Upload(GroveModel model, int layers, GpuExpertPlacement placement, ILogger? logger)
     {
-        var weights = model.Weights.Layers;
         bool expertsNow = placement == GpuExpertPlacement.All;
         for (int l = 0; l < layers; l++)
         {
             try
             {
-                var layer = DeviceLayer.UploadAttention(_memory, weights[l], _c, _capacity);
-                if (expertsNow) layer.UploadExperts(_memory, weights[l]);
+                var layer = DeviceLayer.UploadAttention(_memory, model.Layer(l), _c, _capacity);
+                if (expertsNow) layer.UploadExperts(_memory, model.Layer(l));
                 _layers[l] = layer;
                 LayersOnDevice = l + 1;
                 if (expertsNow) ExpertLayersOnDevice = l + 1;
@@ -145,7 +144,7 @@ public sealed class GpuLayerOffload : ILayerOffload
         {
             try
             {
-                _layers[l]!.UploadExperts(_memory, weights[l]);
+                _layers[l]!.UploadExperts(_memory, model.Layer(l));
                 ExpertLayersOnDevice = l + 1;
             }
             catch (DeviceOutOfMemoryException)

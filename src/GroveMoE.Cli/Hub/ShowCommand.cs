@@ -34,7 +34,7 @@ internal static class ShowCommand
             Row("model", path);
             Row("name", m.GetStringOrNull("general.name"));
             Row("architecture", architecture);
-            Row("quant", FileTypeName(m) ?? ModelFileSet.QuantOf(path));
+            Row("quant", FileTypeName(m) ?? ModelReference.QuantOfFileName(path));
             Row("size", $"{Units.Bytes(file.FileSize)}{(file.FileSize != new FileInfo(path).Length ? " (all parts)" : "")}");
             Row("parameters", Units.Count(file.TensorInfos.Sum(t => t.ElementCount)));
             Row("context", m.TryGet($"{architecture}.context_length", out var context) ? $"{context.Value}" : null);

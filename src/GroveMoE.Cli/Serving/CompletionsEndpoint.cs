@@ -12,7 +12,7 @@ internal sealed class CompletionsEndpoint(SessionPool pool, GroveChatClient clie
     {
         var r = await OpenAiJson.ReadBody<CompletionRequest>(context.Request);
         string text = RequestMapping.Prompt(r);
-        var generation = client.ToGeneration(RequestMapping.Sampling(r.MaxTokens, r.Temperature, r.TopP, r.TopK, r.MinP,
+        var generation = client.GenerationOptionsFor(RequestMapping.Sampling(r.MaxTokens, r.Temperature, r.TopP, r.TopK, r.MinP,
             r.RepeatPenalty, r.PresencePenalty, r.Seed, r.Stop));
         using var turn = turns.Begin(context);
         string id = $"cmpl-{Guid.NewGuid():N}";

@@ -28,7 +28,7 @@ internal sealed class ServedModel : IDisposable
     /// </summary>
     private static void EnsureCacheFits(LanguageModel model, ServeOptions options)
     {
-        long perSession = Cpu.Model.KvCache.RequiredBytes(model.Model.Config, options.Session.ContextLength, options.Session.KvCacheType);
+        long perSession = model.Model.Config.KvCacheBytes(options.Session.ContextLength, options.Session.KvCacheType);
         double needed = (double)perSession * options.Parallel;
         long available = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes;
         if (needed > available)

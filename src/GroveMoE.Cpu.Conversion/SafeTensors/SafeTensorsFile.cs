@@ -78,12 +78,12 @@ public sealed unsafe partial class SafeTensorsFile : IDisposable
         if (!_tensors.TryGetValue(tensor.Name, out var own) || own != tensor)
             throw new ArgumentException($"tensor '{tensor.Name}' is not one of {System.IO.Path.GetFileName(Path)}'s", nameof(tensor));
         long offset = tensor.Begin + first * size;
-        MappingBounds.Check(_dataOffset + offset, (long)destination.Length * size, _fileLength, Path);
+        SafeTensorsBounds.Check(_dataOffset + offset, (long)destination.Length * size, _fileLength, Path);
         var bytes = new ReadOnlySpan<byte>(_data + offset, destination.Length * size);
         switch (tensor.DType)
         {
-            case SafeTensorsDType.BF16: HalfFloats.DequantizeBF16(bytes, destination); break;
-            case SafeTensorsDType.F16: HalfFloats.DequantizeF16(bytes, destination); break;
+            case SafeTensorsDType.BF16: RowCodec.Dequantize(GgmlType.BF16, bytes, destination); break;
+            case SafeTensorsDType.F16: RowCodec.Dequantize(GgmlType.F16, bytes, destination); break;
             case SafeTensorsDType.F32: MemoryMarshal.Cast<byte, float>(bytes).CopyTo(destination); break;
             default:
                 throw new SafeTensorsFormatException($"tensor '{tensor.Name}' is {tensor.DType}; only F32, F16 and BF16 can be converted");

@@ -61,7 +61,7 @@ public static class SyntheticCheckpointWriter
                 {
                     int n = (int)Math.Min(SlabValues, elements - done);
                     piece.Source.Fill(piece.FirstElement + done, values.AsSpan(0, n));
-                    HalfFloats.QuantizeBF16(values.AsSpan(0, n), bytes.AsSpan(0, 2 * n));
+                    RowCodec.Quantize(GgmlType.BF16, values.AsSpan(0, n), bytes.AsSpan(0, 2 * n));
                     writer.WriteTensorData(bytes.AsSpan(0, 2 * n));
                     written += 2L * n;
                     progress?.Report(written);

@@ -87,7 +87,11 @@ public static class SyntheticModelWriter
                 int rows = (int)Math.Min(rowsPerSlab, info.RowCount - row);
                 var slab = values.AsSpan(0, rows * (int)info.RowLength);
                 source.Fill(row * info.RowLength, slab);
-                if (o.RoundToBF16) HalfFloats.RoundToBF16(slab);
+                if (o.RoundToBF16)
+                {
+                    RowCodec.Quantize(GgmlType.BF16, slab, bytes);
+                    RowCodec.Dequantize(GgmlType.BF16, bytes, slab);
+                }
                 for (int r = 0; r < rows; r++)
                 {
                     RowCodec.Quantize(info.Type, slab.Slice(r * (int)info.RowLength, (int)info.RowLength),

@@ -68,7 +68,7 @@ public sealed class GroveChatClient : IChatClient
         var history = ToHistory(messages);
         var request = ToolRequest.From(options);
         var grammar = request.Grammar ?? ResponseGrammar(options);
-        var generation = ToGeneration(options) with { Grammar = grammar };
+        var generation = GenerationOptionsFor(options) with { Grammar = grammar };
         // A grammar holds from the first token, so a constrained answer starts after an empty think block.
         bool thinking = ChatTemplate.ResolveThinking(history, grammar is null && ThinkingFor(options));
         int[] prompt = _model.Tokenizer.Encode(_model.ChatTemplate.Render(null, history, thinking, request.Listed));
@@ -177,7 +177,12 @@ public sealed class GroveChatClient : IChatClient
         _ => JsonSerializer.Serialize(result, AIJsonUtilities.DefaultOptions),
     };
 
-    internal GenerationOptions ToGeneration(ChatOptions? options)
+    /// <summary>
+    /// The token limit, stop sequences and sampling a request with <paramref name="options"/> runs with: the client's
+    /// <see cref="GroveChatClientOptions.Generation"/> with whatever <paramref name="options"/> sets laid over it.
+    /// </summary>
+    /// <exception cref="ArgumentException">An option is out of range.</exception>
+    public GenerationOptions GenerationOptionsFor(ChatOptions? options)
     {
         var generation = _options.Generation;
         if (options is null) return generation;

@@ -108,17 +108,44 @@ public sealed unsafe partial class GgufFile : IDisposable
     }
 }
 
-/// <summary>A zero-copy view of one tensor's data inside a mapped GGUF file.</summary>
+/// <summary>
+/// A zero-copy, read-only view of one tensor's data inside a mapped GGUF file, valid while the file is open: its
+/// ggml blocks exactly as stored, row after row (a row is the first dimension; a 3-D tensor's rows run through
+/// every matrix in turn).
+/// </summary>
 public sealed unsafe class GgufTensor(GgufTensorInfo info, byte* data)
 {
+    /// <summary>Name, type, shape and offset as the header declares them.</summary>
     public GgufTensorInfo Info { get; } = info;
+
+    /// <summary>The tensor's name, e.g. <c>blk.0.attn_q.weight</c> (see <see cref="Model.TensorNames"/>).</summary>
     public string Name => Info.Name;
+
+    /// <summary>The ggml element type of its data.</summary>
     public GgmlType Type => Info.Type;
+
+    /// <summary>The ggml shape, fastest-varying dimension first (columns, rows, matrices).</summary>
     public long[] Dimensions => Info.Dimensions;
+
     internal byte* Data { get; } = data;
 
-    /// <summary>The raw bytes; tensors over 2 GiB must be read a row at a time.</summary>
+    /// <summary>Bytes of one row of <see cref="GgufTensorInfo.RowLength"/> elements.</summary>
+    public long RowBytes => GgmlTypeInfo.RowBytes(Type, Info.RowLength);
+
+    /// <summary>The raw bytes; over 2 GiB it throws <see cref="OverflowException"/>: read such a tensor with <see cref="Rows"/>.</summary>
     public ReadOnlySpan<byte> Bytes => new(Data, checked((int)Info.ByteSize));
+
+    /// <summary>The raw bytes of <paramref name="count"/> rows from row <paramref name="first"/>.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">The rows are not all in the tensor, or span 2 GiB or more.</exception>
+    public ReadOnlySpan<byte> Rows(long first, int count)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(first);
+        ArgumentOutOfRangeException.ThrowIfNegative(count);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(count, Info.RowCount - first, nameof(count));
+        long bytes = count * RowBytes;
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(bytes, int.MaxValue, nameof(count));
+        return new(Data + first * RowBytes, (int)bytes);
+    }
 }
 
 /// <summary>A tensor that a model needs is absent from the file.</summary>

@@ -14,6 +14,9 @@ public sealed partial record ModelReference(string Owner, string Repository, str
 
     public override string ToString() => Quant is null ? RepoId : $"{RepoId}:{Quant}";
 
+    /// <summary>The quantization a GGUF file's name carries (<c>Model-Q4_K_M.gguf</c> → Q4_K_M), else the name without extension.</summary>
+    public static string QuantOfFileName(string path) => ModelFileSet.QuantOf(path);
+
     /// <summary>Parses <c>[hf.co/]OWNER/REPO[:QUANT]</c>; throws <see cref="FormatException"/> naming what is wrong.</summary>
     public static ModelReference Parse(string text) =>
         TryParse(text, requirePrefix: false, out var reference)

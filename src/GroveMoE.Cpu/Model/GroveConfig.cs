@@ -28,6 +28,9 @@ public sealed record GroveConfig
     public int QueryDim => Heads * HeadDim;
     public int KvDim => KvHeads * HeadDim;
 
+    /// <summary>Bytes of the KV cache (keys and values of every layer) for <paramref name="positions"/> positions; long.MaxValue when that overflows.</summary>
+    public long KvCacheBytes(int positions, KvCacheType type) => KvCache.RequiredBytes(this, positions, type);
+
     /// <summary>Reads and validates the hyperparameters; <paramref name="vocab"/> comes from the token list or embedding.</summary>
     public static GroveConfig FromMetadata(GgufMetadata m, int vocab)
     {

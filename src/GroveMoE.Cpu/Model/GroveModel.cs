@@ -19,9 +19,22 @@ public sealed class GroveModel : IDisposable
         _tiles = tiles;
     }
 
+    /// <summary>The mapped file: metadata and every tensor. Owned by the model and closed with it.</summary>
     public GgufFile File { get; }
+
+    /// <summary>The hyperparameters read from the file's metadata.</summary>
     public GroveConfig Config { get; }
+
     internal GroveWeights Weights { get; }
+
+    /// <summary>Read-only views of layer <paramref name="layer"/>'s weights (for an <see cref="ILayerOffload"/>).</summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="layer"/> is not in 0..<see cref="GroveConfig.Layers"/> - 1.</exception>
+    public LayerTensors Layer(int layer)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(layer);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(layer, Config.Layers);
+        return new LayerTensors(File, Weights.Layers[layer], layer);
+    }
 
     /// <summary>Bytes of the tiled copies made at load (0 when the weights are read zero-copy from the file).</summary>
     public long RepackedBytes => _tiles?.Bytes ?? 0;
@@ -76,6 +89,7 @@ public sealed class GroveModel : IDisposable
             + Weights.Output.ByteSize + Weights.TokenEmbedding.RowBytes;
     }
 
+    /// <summary>Unmaps the file and frees the tiled copies; views and sessions of this model must not be used after.</summary>
     public void Dispose()
     {
         _tiles?.Dispose();

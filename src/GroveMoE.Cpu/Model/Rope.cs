@@ -2,11 +2,15 @@ using System.Runtime.Intrinsics;
 
 namespace GroveMoE.Cpu.Model;
 
-/// <summary>NeoX-style rotary position embedding: element i rotates with element i + d/2 by pos * base^(-2i/d).</summary>
-internal sealed class Rope
+/// <summary>
+/// NeoX-style rotary position embedding: element i rotates with element i + d/2 by pos * base^(-2i/d). Public so a
+/// backend running layers elsewhere (an <see cref="ILayerOffload"/>) can use exactly the CPU's angles.
+/// </summary>
+public sealed class Rope
 {
     private readonly float[] _inverseFrequencies;
 
+    /// <summary>The table for heads of <paramref name="headDim"/> elements with base <paramref name="theta"/> (<see cref="GroveConfig.RopeBase"/>).</summary>
     public Rope(int headDim, float theta)
     {
         _inverseFrequencies = new float[headDim / 2];
@@ -14,6 +18,7 @@ internal sealed class Rope
             _inverseFrequencies[i] = (float)Math.Pow(theta, -2.0 * i / headDim);
     }
 
+    /// <summary>Half the head dimension: the length of each of the cos and sin tables.</summary>
     public int Half => _inverseFrequencies.Length;
 
     /// <summary>Fills the cos/sin table of one position (Half entries each).</summary>
@@ -26,7 +31,7 @@ internal sealed class Rope
     }
 
     /// <summary>Rotates one head vector in place with a position's table from <see cref="Angles"/>.</summary>
-    public static void Apply(Span<float> head, ReadOnlySpan<float> cos, ReadOnlySpan<float> sin)
+    internal static void Apply(Span<float> head, ReadOnlySpan<float> cos, ReadOnlySpan<float> sin)
     {
         int half = cos.Length, i = 0;
         if (Vector256.IsHardwareAccelerated)

@@ -4,14 +4,16 @@ namespace GroveMoE.Cpu.Tokenization;
 /// GPT-2's byte-level alphabet: every byte is one printable character, bytes that are printable Latin-1 as
 /// themselves and the rest as U+0100 onwards (so the space byte is 'Ġ'). Byte-level BPE vocabularies are spelled in it.
 /// </summary>
-internal static class ByteLevelAlphabet
+public static class ByteLevelAlphabet
 {
     private static readonly char[] ByteToChar = BuildByteToChar();
     private static readonly Dictionary<char, byte> CharToByte = ByteToChar
         .Select((c, b) => (c, b)).ToDictionary(p => p.c, p => (byte)p.b);
 
+    /// <summary>The character that spells byte <paramref name="b"/>.</summary>
     public static char ToChar(byte b) => ByteToChar[b];
 
+    /// <summary>The byte <paramref name="c"/> spells; false when <paramref name="c"/> is not in the alphabet.</summary>
     public static bool TryGetByte(char c, out byte b) => CharToByte.TryGetValue(c, out b);
 
     /// <summary>The bytes a token spelled in the alphabet stands for; a character outside it stands for its own UTF-8.</summary>

@@ -1,3 +1,4 @@
+using GroveMoE.Cpu.Gguf;
 using GroveMoE.Cpu.GpuOffload.Kernels;
 using GroveMoE.Cpu.Kernels;
 using GroveMoE.Cpu.Model;
@@ -110,7 +111,7 @@ public sealed unsafe class AttentionAndExpertKernelTests(CpuAcceleratorFixture g
         gpu.Kernels.Quantize(n * hidden / 32, x);
         DeviceMatrix Upload(byte[] bytes, int rows, int cols)
         {
-            fixed (byte* p = bytes) return memory.Upload(new WeightMatrix(type, p, rows, cols), experts);
+            fixed (byte* p = bytes) return memory.Upload(new GgufTensor(new GgufTensorInfo("experts", type, [cols, rows, experts]), p));
         }
         var (dGate, dUp, dDown) = (Upload(gate, width, hidden), Upload(up, width, hidden), Upload(down, hidden, width));
         var act = memory.Activations(n * k, width);

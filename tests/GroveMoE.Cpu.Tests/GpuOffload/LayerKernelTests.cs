@@ -1,3 +1,4 @@
+using GroveMoE.Cpu.Gguf;
 using GroveMoE.Cpu.GpuOffload;
 using GroveMoE.Cpu.GpuOffload.Kernels;
 using GroveMoE.Cpu.Kernels;
@@ -70,7 +71,7 @@ public sealed unsafe class LayerKernelTests(CpuAcceleratorFixture gpu)
         using var memory = gpu.Memory();
         var x = LoadActivations(memory, values, inputs, columns);
         DeviceMatrix w;
-        fixed (byte* data = weights) w = memory.Upload(new WeightMatrix(type, data, rows, columns));
+        fixed (byte* data = weights) w = memory.Upload(new GgufTensor(new GgufTensorInfo("w", type, [columns, rows]), data));
         var output = memory.Allocate<float>(inputs * rows);
         gpu.Kernels.MatMul(inputs * rows, w, x, output, rows);
         var actual = Read(output);

@@ -1,3 +1,4 @@
+using GroveMoE.Cpu.Conversion.SafeTensors;
 using GroveMoE.Cpu.Fuzz;
 using GroveMoE.Cpu.Tests.Model;
 
@@ -24,13 +25,16 @@ public sealed class MutationTests : IDisposable
     public void NoMutantEscapesTheDocumentedErrors(string name, int mutants)
     {
         var target = FuzzTarget.All(_scratch.Path).Single(t => t.Name == name);
-        long checksBefore = MappingBounds.Checks;
+        long checksBefore = BoundsChecks();
         var report = new MutationRunner(target).Run(mutants);
         Assert.True(report.Findings.Count == 0, report.ToString());
         Assert.Equal(mutants, report.Executions);
         // Both outcomes must occur, or the mutants are not reaching the parser's depths (or nothing is rejected).
         Assert.True(report.Accepted > 0 && report.Rejected > 0, report.ToString());
         if (name is "gguf-header" or "gguf" or "safetensors" or "checkpoint-index")
-            Assert.True(MappingBounds.Checks > checksBefore, "no view was checked against its mapping");
+            Assert.True(BoundsChecks() > checksBefore, "no view was checked against its mapping");
     }
+
+    /// <summary>Views checked against their mapping by the GGUF reader and by the safetensors reader.</summary>
+    private static long BoundsChecks() => MappingBounds.Checks + SafeTensorsBounds.Checks;
 }
