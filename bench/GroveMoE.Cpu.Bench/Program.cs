@@ -3,4 +3,5 @@ using GroveMoE.Cpu.Bench;
 
 if (args.Length > 0 && args[0] == "probe") KernelProbe.Run(args);
 else if (args.Length > 0 && args[0] == "probe-batch") BatchProbe.Run(args);
+else if (args.Length > 0 && args[0] == "grammar") GrammarProbe.Run(args);
 else BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);

@@ -46,14 +46,19 @@ internal static class RunCommand
             using var stdout = Console.OpenStandardOutput();
             using var writer = new StreamWriter(stdout) { AutoFlush = true };
             var answer = new AnswerWriter(writer, ColorOutput.Stdout, thinking.Hide(parse));
-            await foreach (var piece in session.GenerateAsync(tokens, generation, cancel)) answer.Write(piece);
+            GenerationStats? stats = null;
+            await foreach (var update in session.GenerateAsync(tokens, generation, cancel))
+            {
+                if (update.Stats is { } final) stats = final;
+                else answer.Write(update.Text);
+            }
             answer.Finish();
             await writer.WriteLineAsync();
-            if (session.LastStats?.FinishReason is FinishReason.Length or FinishReason.ContextFull)
-                Console.Error.WriteLine(session.LastStats.FinishReason == FinishReason.Length
+            if (stats?.FinishReason is FinishReason.Length or FinishReason.ContextFull)
+                Console.Error.WriteLine(stats.FinishReason == FinishReason.Length
                     ? $"[length] the answer reached --n-predict {generation.MaxTokens} tokens"
                     : "[context full] the answer filled the context (--ctx sets a longer one)");
-            if (parse.GetValue(verbose) && session.LastStats is { } stats) StandardError.Console.MarkupLine(StatsLine.Format(stats));
+            if (parse.GetValue(verbose) && stats is not null) StandardError.Console.MarkupLine(StatsLine.Format(stats));
             return 0;
         });
         return command;
