@@ -56,14 +56,11 @@ internal static class RequestMapping
         Refuse(r.Functions is { ValueKind: JsonValueKind.Array }, "functions", "the legacy 'functions' are not supported; use 'tools'");
         // logprobs are not computed; the answer comes without them, as from servers that ignore the field.
         var options = Sampling(r.MaxCompletionTokens ?? r.MaxTokens, r.Temperature, r.TopP, r.TopK, r.MinP, r.RepeatPenalty,
-            r.PresencePenalty, r.Seed, r.Stop);
-        if ((r.ChatTemplateKwargs?.EnableThinking ?? r.EnableThinking) is { } thinking)
-            options.AdditionalProperties![GroveChatClient.EnableThinkingKey] = thinking;
+            r.PresencePenalty, r.Seed, r.Stop, r.ChatTemplateKwargs?.EnableThinking ?? r.EnableThinking, r.IgnoreEos);
         options.Tools = Decoded(() => ToolMapping.Tools(r.Tools), "tools");
         options.ToolMode = Decoded(() => ToolMapping.Mode(r.ToolChoice, options.Tools), "tool_choice");
         options.AllowMultipleToolCalls = r.ParallelToolCalls;
         options.ResponseFormat = Decoded(() => ToolMapping.ResponseFormat(r.ResponseFormat), "response_format");
-        if (r.IgnoreEos == true) options.AdditionalProperties![GroveChatClient.IgnoreEosKey] = true;
         return options;
     }
 
@@ -86,8 +83,9 @@ internal static class RequestMapping
     }
 
     public static ChatOptions Sampling(int? maxTokens, float? temperature, float? topP, int? topK, float? minP,
-        float? repeatPenalty, float? presencePenalty, long? seed, JsonElement? stop)
+        float? repeatPenalty, float? presencePenalty, long? seed, JsonElement? stop, bool? thinking = null, bool? ignoreEos = null)
     {
+        var typed = new GroveRequestOptions { MinP = minP, RepetitionPenalty = repeatPenalty, Thinking = thinking, IgnoreEos = ignoreEos };
         Refuse(maxTokens is < 1, "max_tokens", "'max_tokens' must be at least 1");
         var options = new ChatOptions
         {
@@ -98,10 +96,8 @@ internal static class RequestMapping
             PresencePenalty = presencePenalty,
             Seed = seed,
             StopSequences = StopSequences(stop),
-            AdditionalProperties = [],
+            RawRepresentationFactory = _ => typed,
         };
-        if (minP is { } m) options.AdditionalProperties["min_p"] = m;
-        if (repeatPenalty is { } p) options.AdditionalProperties["repeat_penalty"] = p;
         return options;
     }
 

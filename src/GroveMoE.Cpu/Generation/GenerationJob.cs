@@ -92,8 +92,9 @@ internal sealed class GenerationJob
     {
         if (Generated >= _maxTokens || DateTimeOffset.UtcNow >= _deadline) return FinishReason.Length;
         if (Stopping) return FinishReason.Cancelled;
-        int token = _sampler.Sample(logits, CollectionsMarshal.AsSpan(Tokens), _grammar is null ? default : _grammar.AllowedTokens,
-            _ignoreEos ? _tokenizer.StopIds : default);
+        var history = CollectionsMarshal.AsSpan(Tokens);
+        var banned = _ignoreEos ? _tokenizer.StopIds : default;
+        int token = _grammar is null ? _sampler.Sample(logits, history, ReadOnlySpan<ulong>.Empty, banned) : _sampler.Sample(logits, history, _grammar, banned);
         if (token < 0) return FinishReason.Stop; // the grammar allows nothing more
         Generated++;
         if (_tokenizer.IsStop(token)) return FinishReason.Stop;

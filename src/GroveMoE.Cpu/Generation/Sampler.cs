@@ -27,6 +27,12 @@ internal sealed class Sampler
 
     public SamplerOptions Options => _options;
 
+    /// <summary>Top-k up to this size is found among the best unmasked tokens before a grammar's whole mask is needed.</summary>
+    private const int LazyTopK = 64;
+
+    /// <summary>Refused tokens after which the grammar's whole mask is cheaper than asking on.</summary>
+    private const int LazyRefusals = 16;
+
     /// <param name="logits">The logits of the next position.</param>
     /// <param name="history">Tokens so far (prompt and generated), for the penalties.</param>
     /// <param name="allowed">One bit per token id, set for the tokens that may be drawn (a grammar's mask); empty
@@ -35,16 +41,61 @@ internal sealed class Sampler
     /// <returns>The token, or -1 when <paramref name="allowed"/> allows none.</returns>
     public int Sample(ReadOnlySpan<float> logits, ReadOnlySpan<int> history, ReadOnlySpan<ulong> allowed = default, ReadOnlySpan<int> banned = default)
     {
+        var working = Prepare(logits, history, banned);
+        if (!allowed.IsEmpty && !Mask(working, allowed)) return -1;
+        return Choose(working);
+    }
+
+    /// <summary>
+    /// The draw <see cref="Sample(ReadOnlySpan{float}, ReadOnlySpan{int}, ReadOnlySpan{ulong}, ReadOnlySpan{int})"/>
+    /// makes with <paramref name="grammar"/>'s mask, token for token, often without the mask. Greedy and top-k
+    /// sampling see only the k best allowed tokens, so the best tokens are taken in order and each is asked of the
+    /// grammar (a few byte steps) until k are allowed. A state that refuses many of them is a narrow one, whose mask
+    /// is cheap (the trie walk skips dead subtrees), so after <see cref="LazyRefusals"/> refusals the mask is used;
+    /// a free-text state, whose mask walks most of the 151,936-token trie, is where asking wins (bench/README.md).
+    /// </summary>
+    public int Sample(ReadOnlySpan<float> logits, ReadOnlySpan<int> history, Grammar.GrammarMatcher grammar, ReadOnlySpan<int> banned = default)
+    {
         var o = _options;
+        var working = Prepare(logits, history, banned);
+        if (grammar.KnownAllowedTokens is { } known) return Mask(working, known) ? Choose(working) : -1;
+        int k = o.IsGreedy ? 1 : o.TopK;
+        if (k is > 0 and <= LazyTopK)
+        {
+            int wanted = Math.Min(working.Length, k + LazyRefusals);
+            int examined = TopK(working, wanted);
+            int found = 0;
+            for (int i = 0; i < examined && found < k; i++)
+                if (grammar.Allows(_candidates[i])) _candidates[found++] = _candidates[i];
+            // Enough allowed tokens, or every token with a finite logit was asked: the same k the mask would leave.
+            if (found == k || found > 0 && examined < wanted) return o.IsGreedy ? _candidates[0] : Draw(working, found);
+        }
+        if (!Mask(working, grammar.AllowedTokens)) return -1;
+        return Choose(working);
+    }
+
+    private Span<float> Prepare(ReadOnlySpan<float> logits, ReadOnlySpan<int> history, ReadOnlySpan<int> banned)
+    {
         var working = _logits.AsSpan(0, logits.Length);
         logits.CopyTo(working);
         foreach (int token in banned) working[token] = float.NegativeInfinity;
         ApplyPenalties(working, history);
-        if (!allowed.IsEmpty && !Mask(working, allowed)) return -1;
-        if (o.IsGreedy) return TensorPrimitives.IndexOfMax(working);
+        return working;
+    }
 
+    private int Choose(Span<float> working)
+    {
+        var o = _options;
+        if (o.IsGreedy) return TensorPrimitives.IndexOfMax(working);
         int count = TopK(working, o.TopK == 0 ? working.Length : Math.Min(o.TopK, working.Length));
         if (count == 0) return TensorPrimitives.IndexOfMax(working);
+        return Draw(working, count);
+    }
+
+    /// <summary>A seeded draw among the first <paramref name="count"/> candidates (sorted, best first).</summary>
+    private int Draw(ReadOnlySpan<float> working, int count)
+    {
+        var o = _options;
         var candidates = _candidates.AsSpan(0, count);
         var weights = _weights.AsSpan(0, count);
 

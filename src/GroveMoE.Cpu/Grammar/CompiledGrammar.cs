@@ -1,4 +1,6 @@
+using System.Runtime.CompilerServices;
 using System.Text.Json;
+using GroveMoE.Cpu.Tokenization;
 
 namespace GroveMoE.Cpu.Grammar;
 
@@ -16,6 +18,11 @@ public sealed class CompiledGrammar
 {
     /// <summary>Marks the end of an alternative in <see cref="Symbols"/>.</summary>
     internal const int End = int.MinValue;
+
+    /// <summary>States (1 KiB of transitions each) a shared automaton may reach before new generations get a fresh one.</summary>
+    private const int MaxSharedStates = 65_536;
+
+    private readonly ConditionalWeakTable<GroveTokenizer, GrammarAutomaton> _automata = new();
 
     private static readonly Lazy<CompiledGrammar> AnyObject = new(() => JsonSchemaCompiler.CompileAnyObject());
     private static readonly Lazy<CompiledGrammar> AnyValue = new(() => JsonSchemaCompiler.Compile(JsonDocument.Parse("true").RootElement));
@@ -73,6 +80,22 @@ public sealed class CompiledGrammar
 
     /// <summary>The fewest bytes that finish the alternative from position p (for tests that must end a walk).</summary>
     internal int[] MinSuffix { get; }
+
+    /// <summary>
+    /// The automaton every generation of this grammar over <paramref name="tokenizer"/>'s vocabulary shares, so the
+    /// states and masks one request computed serve the next; replaced once it has grown past
+    /// <see cref="MaxSharedStates"/> (generations that hold the old one keep it).
+    /// </summary>
+    internal GrammarAutomaton AutomatonFor(GroveTokenizer tokenizer)
+    {
+        lock (_automata)
+        {
+            if (_automata.TryGetValue(tokenizer, out var shared) && shared.StateCount <= MaxSharedStates) return shared;
+            shared = new GrammarAutomaton(this, TokenTrie.For(tokenizer), tokenizer.StopIds);
+            _automata.AddOrUpdate(tokenizer, shared);
+            return shared;
+        }
+    }
 
     /// <summary>Any JSON object (OpenAI's <c>response_format: json_object</c>).</summary>
     public static CompiledGrammar AnyJsonObject => AnyObject.Value;

@@ -8,7 +8,11 @@ namespace GroveMoE.Cpu.Grammar;
 /// states have one id. Transitions (state, byte) and token masks (state) are cached by id: after the first visit a
 /// state's mask costs nothing, and computing one walks the vocabulary's trie, skipping the subtree of any dead prefix.
 /// </summary>
-/// <remarks>Not thread-safe: one per generation (the grammar and the trie it reads are shared).</remarks>
+/// <remarks>
+/// Shared by every generation of one grammar (see <see cref="CompiledGrammar.AutomatonFor"/>), so a schema's states
+/// and masks are computed once across requests; calls take a lock (a state id, once handed out, never changes
+/// meaning). Masks held by all automata together are bounded by <see cref="MaxCachedMasks"/>.
+/// </remarks>
 internal sealed class GrammarAutomaton
 {
     public const int Dead = -1;
@@ -17,8 +21,11 @@ internal sealed class GrammarAutomaton
     /// <summary>Node 0 stands for an emptied stack: the input so far is a complete sentence.</summary>
     private const int AcceptNode = 0;
 
-    /// <summary>Masks kept before the cache is emptied (a mask is VocabSize/8 bytes, 19 KiB for Qwen3).</summary>
-    private const int MaxCachedMasks = 2048;
+    /// <summary>Masks kept by all automata together (a mask is VocabSize/8 bytes, 19 KiB for Qwen3: 38 MiB in all).
+    /// An automaton over the budget empties its own cache; if others still hold the budget, it computes masks uncached.</summary>
+    internal const int MaxCachedMasks = 2048;
+
+    private static int s_cachedMasks;
 
     private readonly CompiledGrammar _grammar;
     private readonly TokenTrie _trie;
@@ -33,6 +40,7 @@ internal sealed class GrammarAutomaton
     private readonly List<int> _scratch = [];
     private readonly HashSet<(int, int)> _visited = [];
     private readonly int[] _walkStates;
+    private readonly Lock _gate = new();
 
     public GrammarAutomaton(CompiledGrammar grammar, TokenTrie trie, ReadOnlySpan<int> stopTokens)
     {
@@ -49,19 +57,61 @@ internal sealed class GrammarAutomaton
         Start = Intern();
     }
 
+    /// <summary>Gives the masks it holds back to the budget.</summary>
+    ~GrammarAutomaton() => Interlocked.Add(ref s_cachedMasks, -_cachedMasks);
+
     public int Start { get; }
 
     public int MaskWords { get; }
 
-    public int StateCount => _states.Count;
+    public int StateCount
+    {
+        get { lock (_gate) return _states.Count; }
+    }
 
     /// <summary>The input so far is a whole sentence (end of text may come now).</summary>
-    public bool IsAccepting(int state) => _states[state].Length > 0 && _states[state][0] == AcceptNode;
+    public bool IsAccepting(int state)
+    {
+        lock (_gate) return Accepting(state);
+    }
 
     /// <summary>Bytes may follow: some stack is not empty.</summary>
-    public bool CanContinue(int state) => _states[state].Length > (IsAccepting(state) ? 1 : 0);
+    public bool CanContinue(int state)
+    {
+        lock (_gate) return Continues(state);
+    }
 
-    public int Next(int state, byte b)
+    /// <summary>The state after <paramref name="bytes"/>, or <see cref="Dead"/>.</summary>
+    public int Next(int state, ReadOnlySpan<byte> bytes)
+    {
+        lock (_gate)
+        {
+            foreach (byte b in bytes)
+            {
+                state = Step(state, b);
+                if (state == Dead) break;
+            }
+            return state;
+        }
+    }
+
+    /// <summary>The tokens the grammar allows next, one bit per token id; never changed once returned.</summary>
+    public ulong[] Mask(int state)
+    {
+        lock (_gate) return CachedMask(state);
+    }
+
+    /// <summary>The mask of <paramref name="state"/> if it is cached, else null (computing none).</summary>
+    public ulong[]? CachedMaskOrNull(int state)
+    {
+        lock (_gate) return _masks[state];
+    }
+
+    private bool Accepting(int state) => _states[state].Length > 0 && _states[state][0] == AcceptNode;
+
+    private bool Continues(int state) => _states[state].Length > (Accepting(state) ? 1 : 0);
+
+    private int Step(int state, byte b)
     {
         int[] row = _next[state];
         int next = row[b];
@@ -69,26 +119,29 @@ internal sealed class GrammarAutomaton
         return next;
     }
 
-    /// <summary>The state after <paramref name="bytes"/>, or <see cref="Dead"/>.</summary>
-    public int Next(int state, ReadOnlySpan<byte> bytes)
-    {
-        foreach (byte b in bytes)
-        {
-            state = Next(state, b);
-            if (state == Dead) break;
-        }
-        return state;
-    }
-
-    /// <summary>The tokens the grammar allows next, one bit per token id (valid until the cache is emptied).</summary>
-    public ulong[] Mask(int state)
+    private ulong[] CachedMask(int state)
     {
         if (_masks[state] is { } cached) return cached;
-        if (_cachedMasks >= MaxCachedMasks)
+        var mask = Walk(state);
+        if (Volatile.Read(ref s_cachedMasks) >= MaxCachedMasks && _cachedMasks > 0)
         {
             CollectionsMarshal.AsSpan(_masks).Clear();
+            Interlocked.Add(ref s_cachedMasks, -_cachedMasks);
             _cachedMasks = 0;
         }
+        if (Interlocked.Increment(ref s_cachedMasks) > MaxCachedMasks)
+        {
+            Interlocked.Decrement(ref s_cachedMasks);
+            return mask;
+        }
+        _masks[state] = mask;
+        _cachedMasks++;
+        return mask;
+    }
+
+    /// <summary>Walks the trie from <paramref name="state"/>: every token whose bytes the grammar can take.</summary>
+    private ulong[] Walk(int state)
+    {
         var mask = new ulong[MaskWords];
         var trie = _trie;
         var depth = trie.Depth;
@@ -98,12 +151,12 @@ internal sealed class GrammarAutomaton
         var tokens = trie.Tokens;
         var walk = _walkStates;
         walk[0] = state;
-        if (CanContinue(state))
+        if (Continues(state))
         {
             for (int i = 0; i < bytes.Length;)
             {
                 int d = depth[i];
-                int s = Next(walk[d - 1], bytes[i]);
+                int s = Step(walk[d - 1], bytes[i]);
                 if (s == Dead)
                 {
                     i = subtreeEnd[i];
@@ -114,15 +167,18 @@ internal sealed class GrammarAutomaton
                 i++;
             }
         }
-        if (IsAccepting(state))
+        if (Accepting(state))
             foreach (int stop in _stopTokens) mask[stop >> 6] |= 1UL << stop;
-        _masks[state] = mask;
-        _cachedMasks++;
         return mask;
     }
 
     /// <summary>The fewest bytes that complete a sentence from <paramref name="state"/>.</summary>
     public int MinBytesToFinish(int state)
+    {
+        lock (_gate) return MinBytes(state);
+    }
+
+    private int MinBytes(int state)
     {
         int best = int.MaxValue;
         foreach (int top in _states[state])

@@ -6,7 +6,8 @@ namespace GroveMoE.Cpu.Grammar;
 /// <summary>
 /// JSON Schema to grammar. Supported: type (one or a list), properties / required / additionalProperties, items /
 /// minItems / maxItems, minLength / maxLength / format on strings, minimum / maximum / exclusiveMinimum /
-/// exclusiveMaximum on integers and numbers, enum, const, anyOf, oneOf (as anyOf: branches should not overlap),
+/// exclusiveMaximum on integers and numbers, enum, const, anyOf, oneOf (when its branches provably share no value,
+/// see <see cref="SchemaDisjointness"/>; otherwise refused, since the grammar could write a value two branches accept),
 /// allOf of one schema, $ref into $defs / definitions / the root. Annotations are ignored; any other keyword is
 /// refused with a <see cref="JsonSchemaException"/> naming it, since ignoring it would let invalid output through.
 /// </summary>
@@ -30,7 +31,7 @@ internal sealed class JsonSchemaCompiler
         "anyOf", "oneOf", "allOf", "$ref",
     ];
 
-    private static readonly JsonSerializerOptions Compact = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+    internal static readonly JsonSerializerOptions Compact = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     private readonly GrammarBuilder _b;
     private readonly JsonGrammarPrimitives _json;
@@ -177,8 +178,22 @@ internal sealed class JsonSchemaCompiler
             throw Error(path, keyword, $"'{keyword}' must be a non-empty array of schemas");
         if (keyword == "allOf" && branches.GetArrayLength() > 1)
             throw Error(path, "allOf", "'allOf' with more than one schema is not supported");
+        if (keyword == "oneOf") RefuseOverlap(branches, path);
         var alternatives = branches.EnumerateArray().Select((branch, i) => new[] { Schema(branch, $"{path}/{keyword}/{i}") }).ToArray();
         return alternatives.Length == 1 ? alternatives[0][0] : _b.Rule(alternatives);
+    }
+
+    /// <summary>oneOf means exactly one branch matches; a grammar writes one branch's value, which is then the only
+    /// match only if no other branch accepts it.</summary>
+    private void RefuseOverlap(JsonElement branches, string path)
+    {
+        var list = branches.EnumerateArray().ToArray();
+        var disjointness = new SchemaDisjointness(target => Resolve(target, path));
+        for (int i = 0; i < list.Length; i++)
+            for (int j = i + 1; j < list.Length; j++)
+                if (!disjointness.Disjoint(list[i], list[j]))
+                    throw Error(path, "oneOf", $"'oneOf' branches {i} and {j} may both accept one value, so an answer could match " +
+                        "both; use 'anyOf', or branches that differ in type, in const/enum values, in number range, or in a required property's const");
     }
 
     private Symbol Enumeration(JsonElement values, string path)

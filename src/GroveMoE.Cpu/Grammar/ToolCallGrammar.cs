@@ -29,7 +29,9 @@ public static class ToolCallGrammar
             {
                 throw new JsonSchemaException($"tool '{tool.Name}': {e.Message}", e.Keyword);
             }
-            calls.Add([builder.Literal($"<tool_call>\n{{\"name\": \"{tool.Name}\", \"arguments\": "), arguments, builder.Literal("}\n</tool_call>")]);
+            // The name as a JSON string, escaped, so that the call always parses whatever the name holds.
+            string name = JsonSerializer.Serialize(tool.Name, JsonSchemaCompiler.Compact);
+            calls.Add([builder.Literal($"<tool_call>\n{{\"name\": {name}, \"arguments\": "), arguments, builder.Literal("}\n</tool_call>")]);
         }
         var call = builder.Rule([.. calls]);
         var root = parallel ? builder.Sequence(call, builder.Star(builder.Sequence(builder.Literal("\n"), call))) : call;

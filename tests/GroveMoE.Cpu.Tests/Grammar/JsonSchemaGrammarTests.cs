@@ -11,7 +11,7 @@ public class JsonSchemaGrammarTests
     private static readonly EvaluationOptions Strict = new() { RequireFormatValidation = true, OutputFormat = OutputFormat.List };
 
     /// <summary>Generates from <paramref name="schema"/> and checks the text with JsonSchema.Net, an independent validator.</summary>
-    private static bool GenerateAndValidate(string schema, Random random, int freeSteps = 60)
+    internal static bool GenerateAndValidate(string schema, Random random, int freeSteps = 60)
     {
         var grammar = CompiledGrammar.FromJsonSchema(schema);
         string text = GrammarWalk.Generate(grammar, random, freeSteps);

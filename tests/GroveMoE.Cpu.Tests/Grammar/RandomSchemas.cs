@@ -26,6 +26,24 @@ internal sealed class RandomSchemas(Random random)
         return root;
     }
 
+    /// <summary>A oneOf of random branches, tagged objects and integer ranges: some provably exclusive, some not.</summary>
+    public JsonObject NextOneOf()
+    {
+        _defs.Clear();
+        var branches = new JsonArray();
+        for (int i = 2 + random.Next(2); i > 0; i--)
+            branches.Add(random.Next(3) switch { 0 => Schema(1), 1 => Tagged(), _ => Integer() });
+        return new JsonObject { ["oneOf"] = branches };
+    }
+
+    private JsonObject Tagged()
+    {
+        var tagged = Object(1);
+        tagged["properties"]!["kind"] = new JsonObject { ["const"] = "abc"[random.Next(3)].ToString() };
+        tagged["required"]!.AsArray().Add("kind");
+        return tagged;
+    }
+
     private JsonObject Schema(int depth)
     {
         int kind = random.Next(depth > 0 ? 13 : 8);
