@@ -54,7 +54,6 @@ internal static class RequestMapping
     {
         Refuse(r.N is > 1, "n", "only n = 1 is supported");
         Refuse(r.Functions is { ValueKind: JsonValueKind.Array }, "functions", "the legacy 'functions' are not supported; use 'tools'");
-        // logprobs are not computed; the answer comes without them, as from servers that ignore the field.
         var options = Sampling(r.MaxCompletionTokens ?? r.MaxTokens, r.Temperature, r.TopP, r.TopK, r.MinP, r.RepeatPenalty,
             r.PresencePenalty, r.Seed, r.Stop);
         if ((r.ChatTemplateKwargs?.EnableThinking ?? r.EnableThinking) is { } thinking)
@@ -64,7 +63,19 @@ internal static class RequestMapping
         options.AllowMultipleToolCalls = r.ParallelToolCalls;
         options.ResponseFormat = Decoded(() => ToolMapping.ResponseFormat(r.ResponseFormat), "response_format");
         if (r.IgnoreEos == true) options.AdditionalProperties![GroveChatClient.IgnoreEosKey] = true;
+        if (TopLogprobs(r) is { } top) options.AdditionalProperties![GroveChatClient.TopLogprobsKey] = top;
         return options;
+    }
+
+    /// <summary>OpenAI's logprobs / top_logprobs, or llama-server's n_probs (which also turns them on); null for none.</summary>
+    private static int? TopLogprobs(ChatCompletionRequest r)
+    {
+        const int max = GroveMoE.Cpu.Generation.GenerationOptions.MaxTopLogprobs;
+        Refuse(r.TopLogprobs is < 0 or > max, "top_logprobs", $"'top_logprobs' must be between 0 and {max}");
+        Refuse(r.TopLogprobs is not null && r.Logprobs != true && r.NProbs is null, "top_logprobs", "'top_logprobs' needs 'logprobs': true");
+        Refuse(r.NProbs is < 0 or > max, "n_probs", $"'n_probs' must be between 0 and {max}");
+        if (r.Logprobs == true) return r.TopLogprobs ?? r.NProbs ?? 0;
+        return r.NProbs is > 0 ? r.NProbs : null;
     }
 
     public static string Prompt(CompletionRequest request)

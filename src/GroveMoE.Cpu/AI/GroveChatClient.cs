@@ -28,6 +28,14 @@ public sealed class GroveChatClient : IChatClient
     /// <summary>The <c>AdditionalProperties</c> key that turns Qwen3's thinking on or off for one request.</summary>
     public const string EnableThinkingKey = "enable_thinking";
 
+    /// <summary>The <c>AdditionalProperties</c> key (int, 0 to 20) that asks for each generated token's log-probability
+    /// and that many most likely alternatives; the updates then carry them under <see cref="LogprobsKey"/>.</summary>
+    public const string TopLogprobsKey = "top_logprobs";
+
+    /// <summary>The update <c>AdditionalProperties</c> key of the <see cref="TokenLogprob"/>s (an array) of the tokens
+    /// the update's text came from, when <see cref="TopLogprobsKey"/> asked for them.</summary>
+    public const string LogprobsKey = "logprobs";
+
     /// <summary>The <c>AdditionalProperties</c> key (bool) that keeps generating past end-of-text tokens, as llama.cpp's ignore_eos.</summary>
     public const string IgnoreEosKey = "ignore_eos";
 
@@ -74,6 +82,7 @@ public sealed class GroveChatClient : IChatClient
         int[] prompt = _model.Tokenizer.Encode(_model.ChatTemplate.Render(null, history, thinking, request.Listed));
         var parser = new AssistantOutputParser(reasoningFirst: thinking, parseToolCalls: request.Listed.Count > 0);
         var parts = new List<AssistantPart>();
+        var updates = new AssistantUpdates();
 
         string id = $"chatcmpl-{Guid.NewGuid():N}";
         var created = DateTimeOffset.UtcNow;
@@ -83,14 +92,15 @@ public sealed class GroveChatClient : IChatClient
         {
             ResponseId = id, MessageId = id, CreatedAt = created, ModelId = _model.Name,
         };
-        await foreach (var piece in session.GenerateAsync(prompt, generation, cancellationToken).ConfigureAwait(false))
+        await foreach (var piece in session.GeneratePiecesAsync(prompt, generation, cancellationToken).ConfigureAwait(false))
         {
-            parser.Push(piece, parts);
-            if (parts.Count > 0) yield return Update(Contents(parts));
+            parser.Push(piece.Text, parts);
+            updates.Add(piece.Logprobs);
+            if (parts.Count > 0) yield return updates.Fill(Update([]), parts);
         }
         cancellationToken.ThrowIfCancellationRequested();
         parser.Flush(parts);
-        if (parts.Count > 0) yield return Update(Contents(parts));
+        if (parts.Count > 0) yield return updates.Fill(Update([]), parts);
 
         var stats = session.LastStats!;
         var usage = new UsageDetails
@@ -100,28 +110,11 @@ public sealed class GroveChatClient : IChatClient
             TotalTokenCount = stats.PromptTokens + stats.GeneratedTokens,
             CachedInputTokenCount = stats.ReusedTokens,
         };
-        var final = Update([new UsageContent(usage)]);
+        var final = updates.Fill(Update([new UsageContent(usage)]), parts);
         final.FinishReason = stats.FinishReason != FinishReason.Stop ? ChatFinishReason.Length
             : parser.ToolCalls > 0 ? ChatFinishReason.ToolCalls
             : ChatFinishReason.Stop;
         yield return final;
-    }
-
-    private static List<AIContent> Contents(List<AssistantPart> parts)
-    {
-        var contents = new List<AIContent>(parts.Count);
-        foreach (var part in parts)
-        {
-            contents.Add(part.Kind switch
-            {
-                AssistantPartKind.Reasoning => new TextReasoningContent(part.Text),
-                AssistantPartKind.Content => new TextContent(part.Text),
-                _ => FunctionCallContent.CreateFromParsedArguments(part.Call!.Arguments, $"call_{Guid.NewGuid():N}"[..29], part.Call.Name,
-                    static json => JsonSerializer.Deserialize<Dictionary<string, object?>>(json)),
-            });
-        }
-        parts.Clear();
-        return contents;
     }
 
     /// <summary>The grammar a JSON response format asks for: its schema, or any JSON object.</summary>
@@ -205,6 +198,7 @@ public sealed class GroveChatClient : IChatClient
                 : generation.MaxTokens,
             StopSequences = options.StopSequences is { Count: > 0 } stops ? [.. stops] : generation.StopSequences,
             Sampler = sampler,
+            TopLogprobs = Number(options, TopLogprobsKey) is { } top ? (int)top : generation.TopLogprobs,
             IgnoreEos = options.AdditionalProperties?.TryGetValue(IgnoreEosKey, out object? ignore) == true && ignore is true or JsonElement { ValueKind: JsonValueKind.True },
         };
     }

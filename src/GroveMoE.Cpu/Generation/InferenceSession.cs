@@ -54,6 +54,15 @@ public sealed class InferenceSession : IDisposable
     public async IAsyncEnumerable<string> GenerateAsync(IReadOnlyList<int> prompt, GenerationOptions? options = null,
         [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
+        await foreach (var piece in GeneratePiecesAsync(prompt, options, cancellationToken).ConfigureAwait(false))
+            if (piece.Text.Length > 0) yield return piece.Text;
+    }
+
+    /// <summary><see cref="GenerateAsync"/> with each piece's tokens' log-probabilities (when
+    /// <see cref="GenerationOptions.TopLogprobs"/> asks for them; the last piece may then have no text).</summary>
+    internal async IAsyncEnumerable<GeneratedPiece> GeneratePiecesAsync(IReadOnlyList<int> prompt, GenerationOptions? options = null,
+        [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
         ObjectDisposedException.ThrowIf(_disposed, this);
         options ??= new GenerationOptions();
         if (prompt.Count == 0) throw new ArgumentException("the prompt has no tokens");
@@ -78,7 +87,7 @@ public sealed class InferenceSession : IDisposable
         _scheduler.Submit(job);
         try
         {
-            await foreach (string piece in job.Pieces.ReadAllAsync(CancellationToken.None).ConfigureAwait(false))
+            await foreach (var piece in job.Pieces.ReadAllAsync(CancellationToken.None).ConfigureAwait(false))
             {
                 if (cancellationToken.IsCancellationRequested) break; // the scheduler may have run ahead of the reader
                 yield return piece;
