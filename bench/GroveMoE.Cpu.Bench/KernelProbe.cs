@@ -15,9 +15,11 @@ public static unsafe class KernelProbe
     {
         string shape = args.Length > 1 ? args[1] : WeightShapes.Expert;
         int[] tokenCounts = args.Length > 2 ? args[2].Split(',').Select(int.Parse).ToArray() : [1, 4, 16];
+        var types = args.Length > 3 ? args[3].Split(',').Select(Enum.Parse<GgmlType>).ToArray() : [GgmlType.Q4_0, GgmlType.Q8_0];
+        bool tiledOnly = args.Length > 4 && args[4] == "tiled";
         int rows = WeightShapes.Rows(shape), cols = WeightShapes.Columns;
         Console.WriteLine($"{shape}: type layout path tokens → best µs, weight GB/s, GMAC/s");
-        foreach (var type in new[] { GgmlType.Q4_0, GgmlType.Q8_0 })
+        foreach (var type in types)
         {
             byte* plain = WeightShapes.Allocate(type, shape);
             var source = new WeightMatrix(type, plain, rows, cols);
@@ -34,7 +36,7 @@ public static unsafe class KernelProbe
             foreach (int tokens in tokenCounts)
             {
                 var inputRows = Enumerable.Range(0, tokens).ToArray();
-                foreach (bool tiled in new[] { false, true })
+                foreach (bool tiled in tiledOnly ? [true] : new[] { false, true })
                 foreach (var path in KernelPaths.Supported().Where(p => p != KernelPath.Scalar))
                 {
                     var w = tiled ? source.WithTiles(tiles) : source;

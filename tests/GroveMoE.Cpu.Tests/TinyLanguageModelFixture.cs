@@ -21,10 +21,7 @@ public sealed class TinyLanguageModelFixture : IDisposable
     public (string Text, GenerationStats Stats) Generate(int[] prompt, GenerationOptions options)
     {
         using var session = Model.OpenSession();
-        var text = new System.Text.StringBuilder();
-        var stream = session.GenerateAsync(prompt, options).GetAsyncEnumerator();
-        while (stream.MoveNextAsync().AsTask().GetAwaiter().GetResult()) text.Append(stream.Current);
-        return (text.ToString(), session.LastStats!);
+        return session.GenerateAsync(prompt, options).CollectAsync().GetAwaiter().GetResult();
     }
 
     public void Dispose()

@@ -36,7 +36,8 @@ internal static class ChatCommand
         var system = SystemOption();
         var thinking = new ThinkingOptions();
         var sampling = new SamplingOptions();
-        var command = new Command("chat", "Chat with a model in the terminal") { maxTokens, system };
+        var noRepack = ModelOptions.NoRepack();
+        var command = new Command("chat", "Chat with a model in the terminal") { maxTokens, system, noRepack };
         model.AddTo(command);
         thinking.AddTo(command);
         sessionGroup.AddTo(command);
@@ -45,7 +46,7 @@ internal static class ChatCommand
         {
             var generation = new GenerationOptions { MaxTokens = parse.GetValue(maxTokens), Sampler = sampling.Read(parse) };
             var sessionOptions = sessionGroup.Read(parse);
-            using var loaded = ModelLoader.Open(model.Resolve(parse));
+            using var loaded = ModelLoader.Open(model.Resolve(parse), new Cpu.LoadOptions { Repack = !parse.GetValue(noRepack) });
             using var session = loaded.OpenSession(sessionOptions);
             var chat = new ChatSession(session, new ChatSessionOptions { SystemPrompt = parse.GetValue(system), Thinking = thinking.Thinking(parse) });
             return Loop(chat, loaded, generation, thinking.Hide(parse));
@@ -61,6 +62,7 @@ internal static class ChatCommand
         var input = new ChatInput();
         input.Interrupted += () => Console.Error.WriteLine("(use /exit or Ctrl-D to quit)");
         CancellationTokenSource? answering = null;
+        GenerationStats? lastAnswer = null;
         ConsoleCancelEventHandler onCancel = (_, e) =>
         {
             e.Cancel = true;
@@ -88,7 +90,7 @@ internal static class ChatCommand
                         console.MarkupLine("[grey]conversation cleared[/]");
                         continue;
                     case "/stats":
-                        ShowStats(console, chat);
+                        ShowStats(console, chat, lastAnswer);
                         continue;
                 }
                 if (line.StartsWith('/') && !line.Contains(' ') && line is not ("/think" or "/no_think"))
@@ -101,7 +103,7 @@ internal static class ChatCommand
                 Volatile.Write(ref answering, cancel);
                 try
                 {
-                    Answer(chat, line, generation, hideThinking, cancel.Token);
+                    lastAnswer = Answer(chat, line, generation, hideThinking, cancel.Token);
                 }
                 catch (ContextFullException e)
                 {
@@ -120,14 +122,19 @@ internal static class ChatCommand
         return 0;
     }
 
-    private static void Answer(ChatSession chat, string message, GenerationOptions generation, bool hideThinking, CancellationToken cancel)
+    private static GenerationStats? Answer(ChatSession chat, string message, GenerationOptions generation, bool hideThinking, CancellationToken cancel)
     {
         int dropped = chat.DroppedTurns;
         var writer = new AnswerWriter(Console.Out, ColorOutput.Stdout, hideThinking);
         var stream = chat.SendAsync(message, generation, cancel).GetAsyncEnumerator(cancel);
+        GenerationStats? stats = null;
         try
         {
-            while (stream.MoveNextAsync().AsTask().GetAwaiter().GetResult()) writer.Write(stream.Current);
+            while (stream.MoveNextAsync().AsTask().GetAwaiter().GetResult())
+            {
+                if (stream.Current.Stats is { } final) stats = final;
+                else writer.Write(stream.Current.Text);
+            }
         }
         finally
         {
@@ -135,22 +142,23 @@ internal static class ChatCommand
             stream.DisposeAsync().AsTask().GetAwaiter().GetResult();
         }
         Console.WriteLine();
-        var stats = chat.Session.LastStats!;
+        if (stats is null) return null;
         if (stats.FinishReason == FinishReason.Cancelled) AnsiConsole.MarkupLine("[yellow][[stopped]][/]");
         if (stats.FinishReason == FinishReason.Length) AnsiConsole.MarkupLine($"[yellow][[length]][/] [grey](the answer reached --n-predict {generation.MaxTokens} tokens)[/]");
         if (stats.FinishReason == FinishReason.ContextFull) AnsiConsole.MarkupLine("[yellow][[context full]][/] [grey](/reset starts over; --ctx sets a longer context)[/]");
         if (chat.DroppedTurns > dropped) AnsiConsole.MarkupLineInterpolated($"[grey](dropped {chat.DroppedTurns - dropped} oldest messages to fit the context)[/]");
         AnsiConsole.MarkupLine(StatsLine.Format(stats));
+        return stats;
     }
 
-    private static void ShowStats(IAnsiConsole console, ChatSession chat)
+    private static void ShowStats(IAnsiConsole console, ChatSession chat, GenerationStats? last)
     {
         var s = chat.Session;
         var table = new Table().HideHeaders().AddColumns("", "");
         table.AddRow("context", $"{s.Tokens.Count} / {s.ContextLength} tokens");
         table.AddRow("messages", $"{chat.History.Count} (dropped {chat.DroppedTurns})");
         table.AddRow("threads", $"{s.Threads}");
-        if (s.LastStats is { } last) table.AddRow("last answer", StatsLine.Format(last));
+        if (last is not null) table.AddRow("last answer", StatsLine.Format(last));
         console.Write(table);
     }
 }

@@ -25,7 +25,8 @@ internal static class RunCommand
         var jsonSchema = new Option<FileInfo>("--json-schema") { Description = "answer with JSON valid under the JSON Schema in this file" }.ExistingFile();
         var json = new Option<bool>("--json") { Description = "answer with a JSON object" };
         var sampling = new SamplingOptions();
-        var command = new Command("run", "Answer one prompt and exit") { promptWords, prompt, promptFile, maxTokens, system, raw, verbose, jsonSchema, json };
+        var noRepack = ModelOptions.NoRepack();
+        var command = new Command("run", "Answer one prompt and exit") { promptWords, prompt, promptFile, maxTokens, system, raw, verbose, jsonSchema, json, noRepack };
         model.AddTo(command);
         thinking.AddTo(command);
         sessionOptions.AddTo(command);
@@ -34,7 +35,7 @@ internal static class RunCommand
         {
             string text = ReadPrompt(parse.GetValue(promptWords) ?? [], parse.GetValue(prompt), parse.GetValue(promptFile));
             var grammar = OutputGrammar.Read(parse.GetValue(jsonSchema), parse.GetValue(json));
-            using var loaded = ModelLoader.Open(model.Resolve(parse, cancel));
+            using var loaded = ModelLoader.Open(model.Resolve(parse, cancel), new Cpu.LoadOptions { Repack = !parse.GetValue(noRepack) });
             using var session = loaded.OpenSession(sessionOptions.Read(parse));
             var generation = new GenerationOptions { MaxTokens = parse.GetValue(maxTokens), Sampler = sampling.Read(parse), Grammar = grammar };
             // A grammar holds from the first token, so the answer starts after an empty think block.
@@ -46,14 +47,19 @@ internal static class RunCommand
             using var stdout = Console.OpenStandardOutput();
             using var writer = new StreamWriter(stdout) { AutoFlush = true };
             var answer = new AnswerWriter(writer, ColorOutput.Stdout, thinking.Hide(parse));
-            await foreach (var piece in session.GenerateAsync(tokens, generation, cancel)) answer.Write(piece);
+            GenerationStats? stats = null;
+            await foreach (var update in session.GenerateAsync(tokens, generation, cancel))
+            {
+                if (update.Stats is { } final) stats = final;
+                else answer.Write(update.Text);
+            }
             answer.Finish();
             await writer.WriteLineAsync();
-            if (session.LastStats?.FinishReason is FinishReason.Length or FinishReason.ContextFull)
-                Console.Error.WriteLine(session.LastStats.FinishReason == FinishReason.Length
+            if (stats?.FinishReason is FinishReason.Length or FinishReason.ContextFull)
+                Console.Error.WriteLine(stats.FinishReason == FinishReason.Length
                     ? $"[length] the answer reached --n-predict {generation.MaxTokens} tokens"
                     : "[context full] the answer filled the context (--ctx sets a longer one)");
-            if (parse.GetValue(verbose) && session.LastStats is { } stats) StandardError.Console.MarkupLine(StatsLine.Format(stats));
+            if (parse.GetValue(verbose) && stats is not null) StandardError.Console.MarkupLine(StatsLine.Format(stats));
             return 0;
         });
         return command;

@@ -18,7 +18,7 @@ internal sealed class ChatCompletionsEndpoint(GroveChatClient client, string mod
         using var turn = turns.Begin(context);
         long created = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
         bool stream = request.Stream == true;
-        bool wantLogprobs = options.AdditionalProperties?.ContainsKey(GroveChatClient.TopLogprobsKey) == true;
+        bool wantLogprobs = RequestMapping.TopLogprobs(request) is not null;
 
         await using var updates = turn.Follow(client.GetStreamingResponseAsync(messages, options, turn.Token)).GetAsyncEnumerator();
         bool more = await updates.MoveNextAsync(); // queueing and the prompt happen here, so their errors still get a status

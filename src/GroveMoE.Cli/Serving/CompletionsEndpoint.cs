@@ -32,14 +32,20 @@ internal sealed class CompletionsEndpoint(SessionPool pool, GroveChatClient clie
             await events.StartAsync();
         }
         var answer = new System.Text.StringBuilder();
+        GenerationStats? final = null;
         for (; more; more = await pieces.MoveNextAsync())
         {
+            if (pieces.Current.Stats is { } last)
+            {
+                final = last;
+                continue;
+            }
             turn.Piece();
-            if (events is null) answer.Append(pieces.Current);
-            else await events.SendAsync(new TextCompletion(id, created, modelName, [new TextChoice(0, pieces.Current, null)]));
+            if (events is null) answer.Append(pieces.Current.Text);
+            else await events.SendAsync(new TextCompletion(id, created, modelName, [new TextChoice(0, pieces.Current.Text, null)]));
         }
         context.RequestAborted.ThrowIfCancellationRequested();
-        var stats = session.LastStats!;
+        var stats = final!;
         var record = turn.Record;
         (record.PromptTokens, record.CompletionTokens, record.CachedTokens) = (stats.PromptTokens, stats.GeneratedTokens, stats.ReusedTokens);
         record.Finish = stats.FinishReason == FinishReason.Stop ? "stop" : "length";

@@ -55,20 +55,16 @@ internal static class RequestMapping
         Refuse(r.N is > 1, "n", "only n = 1 is supported");
         Refuse(r.Functions is { ValueKind: JsonValueKind.Array }, "functions", "the legacy 'functions' are not supported; use 'tools'");
         var options = Sampling(r.MaxCompletionTokens ?? r.MaxTokens, r.Temperature, r.TopP, r.TopK, r.MinP, r.RepeatPenalty,
-            r.PresencePenalty, r.Seed, r.Stop);
-        if ((r.ChatTemplateKwargs?.EnableThinking ?? r.EnableThinking) is { } thinking)
-            options.AdditionalProperties![GroveChatClient.EnableThinkingKey] = thinking;
+            r.PresencePenalty, r.Seed, r.Stop, r.ChatTemplateKwargs?.EnableThinking ?? r.EnableThinking, r.IgnoreEos, TopLogprobs(r));
         options.Tools = Decoded(() => ToolMapping.Tools(r.Tools), "tools");
         options.ToolMode = Decoded(() => ToolMapping.Mode(r.ToolChoice, options.Tools), "tool_choice");
         options.AllowMultipleToolCalls = r.ParallelToolCalls;
         options.ResponseFormat = Decoded(() => ToolMapping.ResponseFormat(r.ResponseFormat), "response_format");
-        if (r.IgnoreEos == true) options.AdditionalProperties![GroveChatClient.IgnoreEosKey] = true;
-        if (TopLogprobs(r) is { } top) options.AdditionalProperties![GroveChatClient.TopLogprobsKey] = top;
         return options;
     }
 
     /// <summary>OpenAI's logprobs / top_logprobs, or llama-server's n_probs (which also turns them on); null for none.</summary>
-    private static int? TopLogprobs(ChatCompletionRequest r)
+    public static int? TopLogprobs(ChatCompletionRequest r)
     {
         const int max = GroveMoE.Cpu.Generation.GenerationOptions.MaxTopLogprobs;
         Refuse(r.TopLogprobs is < 0 or > max, "top_logprobs", $"'top_logprobs' must be between 0 and {max}");
@@ -97,8 +93,13 @@ internal static class RequestMapping
     }
 
     public static ChatOptions Sampling(int? maxTokens, float? temperature, float? topP, int? topK, float? minP,
-        float? repeatPenalty, float? presencePenalty, long? seed, JsonElement? stop)
+        float? repeatPenalty, float? presencePenalty, long? seed, JsonElement? stop, bool? thinking = null, bool? ignoreEos = null,
+        int? topLogprobs = null)
     {
+        var typed = new GroveRequestOptions
+        {
+            MinP = minP, RepetitionPenalty = repeatPenalty, Thinking = thinking, IgnoreEos = ignoreEos, TopLogprobs = topLogprobs,
+        };
         Refuse(maxTokens is < 1, "max_tokens", "'max_tokens' must be at least 1");
         var options = new ChatOptions
         {
@@ -109,10 +110,8 @@ internal static class RequestMapping
             PresencePenalty = presencePenalty,
             Seed = seed,
             StopSequences = StopSequences(stop),
-            AdditionalProperties = [],
+            RawRepresentationFactory = _ => typed,
         };
-        if (minP is { } m) options.AdditionalProperties["min_p"] = m;
-        if (repeatPenalty is { } p) options.AdditionalProperties["repeat_penalty"] = p;
         return options;
     }
 

@@ -37,6 +37,6 @@ public static class SyntheticPresets
         "wide4" => Real(4, vocab),
         "wide8" => Real(8, vocab),
         "full" => Real(48, vocab),
-        _ => throw new ArgumentException($"unknown preset '{name}' (tiny, small, wide4, wide8, full)"),
+        _ => throw new ArgumentException($"unknown preset '{name}' (tiny, small, wide4, wide8, full)", nameof(name)),
     };
 }

@@ -15,7 +15,12 @@ namespace GroveMoE.Cpu.AI;
 /// at once and the rest queue in arrival order. Each request sends the whole history; a request whose history extends
 /// an earlier one reuses that conversation's cached tokens (reported as <see cref="UsageDetails.CachedInputTokenCount"/>).
 /// <see cref="ChatOptions"/> maps as: Temperature, TopP, TopK, MaxOutputTokens, StopSequences, Seed, PresencePenalty;
-/// <c>AdditionalProperties</c> may set <c>enable_thinking</c> (bool), <c>min_p</c> and <c>repeat_penalty</c>.
+/// thinking, min-p, the repetition penalty and ignore-EOS come as a <see cref="GroveRequestOptions"/> from
+/// <see cref="ChatOptions.RawRepresentationFactory"/>. The last streamed update carries the <see cref="UsageContent"/>,
+/// the finish reason and, as its <see cref="ChatResponseUpdate.RawRepresentation"/>, the call's
+/// <see cref="GenerationStats"/>. A full context finishes with <see cref="ChatFinishReason.Length"/>, told apart
+/// from the token limit by <see cref="FinishReasonKey"/> in <c>AdditionalProperties</c>; cancellation throws
+/// <see cref="OperationCanceledException"/>.
 /// Tools (<see cref="AIFunctionDeclaration"/>s) are listed in the prompt; with <see cref="ChatToolMode.Auto"/> the
 /// model's <c>&lt;tool_call&gt;</c> blocks come back as <see cref="FunctionCallContent"/>, and
 /// <see cref="ChatToolMode.RequireAny"/> or a required function constrain the output so a call with valid arguments
@@ -25,19 +30,18 @@ namespace GroveMoE.Cpu.AI;
 /// </remarks>
 public sealed class GroveChatClient : IChatClient
 {
-    /// <summary>The <c>AdditionalProperties</c> key that turns Qwen3's thinking on or off for one request.</summary>
-    public const string EnableThinkingKey = "enable_thinking";
+    /// <summary>
+    /// The key, in the final update's (and so the response message's) <c>AdditionalProperties</c>, of the runtime's own
+    /// <see cref="Generation.FinishReason"/>: it tells <see cref="Generation.FinishReason.ContextFull"/> from
+    /// <see cref="Generation.FinishReason.Length"/>, which both finish as <see cref="ChatFinishReason.Length"/>.
+    /// </summary>
+    public const string FinishReasonKey = "grove.finish_reason";
 
-    /// <summary>The <c>AdditionalProperties</c> key (int, 0 to 20) that asks for each generated token's log-probability
-    /// and that many most likely alternatives; the updates then carry them under <see cref="LogprobsKey"/>.</summary>
-    public const string TopLogprobsKey = "top_logprobs";
-
-    /// <summary>The update <c>AdditionalProperties</c> key of the <see cref="TokenLogprob"/>s (an array) of the tokens
-    /// the update's text came from, when <see cref="TopLogprobsKey"/> asked for them.</summary>
-    public const string LogprobsKey = "logprobs";
-
-    /// <summary>The <c>AdditionalProperties</c> key (bool) that keeps generating past end-of-text tokens, as llama.cpp's ignore_eos.</summary>
-    public const string IgnoreEosKey = "ignore_eos";
+    /// <summary>
+    /// The key, in a streamed update's <c>AdditionalProperties</c>, of the <see cref="TokenLogprob"/>s (an array) of
+    /// the tokens that update's text came from, when <see cref="GroveRequestOptions.TopLogprobs"/> asked for them.
+    /// </summary>
+    public const string LogprobsKey = "grove.logprobs";
 
     private readonly LanguageModel _model;
     private readonly SessionPool _pool;
@@ -76,9 +80,10 @@ public sealed class GroveChatClient : IChatClient
         var history = ToHistory(messages);
         var request = ToolRequest.From(options);
         var grammar = request.Grammar ?? ResponseGrammar(options);
-        var generation = GenerationOptionsFor(options) with { Grammar = grammar };
+        var typed = Typed(options);
+        var generation = GenerationOptionsFor(options, typed) with { Grammar = grammar };
         // A grammar holds from the first token, so a constrained answer starts after an empty think block.
-        bool thinking = ChatTemplate.ResolveThinking(history, grammar is null && ThinkingFor(options));
+        bool thinking = ChatTemplate.ResolveThinking(history, grammar is null && (typed?.Thinking ?? _options.Thinking));
         int[] prompt = _model.Tokenizer.Encode(_model.ChatTemplate.Render(null, history, thinking, request.Listed));
         var parser = new AssistantOutputParser(reasoningFirst: thinking, parseToolCalls: request.Listed.Count > 0);
         var parts = new List<AssistantPart>();
@@ -92,17 +97,19 @@ public sealed class GroveChatClient : IChatClient
         {
             ResponseId = id, MessageId = id, CreatedAt = created, ModelId = _model.Name,
         };
-        await foreach (var piece in session.GeneratePiecesAsync(prompt, generation, cancellationToken).ConfigureAwait(false))
+        GenerationStats? stats = null;
+        await foreach (var update in session.GenerateAsync(prompt, generation, cancellationToken).ConfigureAwait(false))
         {
-            parser.Push(piece.Text, parts);
-            updates.Add(piece.Logprobs);
+            stats = update.Stats;
+            parser.Push(update.Text, parts);
+            updates.Add(update.Logprobs);
             if (parts.Count > 0) yield return updates.Fill(Update([]), parts);
         }
         cancellationToken.ThrowIfCancellationRequested();
+        if (stats is null or { FinishReason: FinishReason.Cancelled }) throw new OperationCanceledException();
         parser.Flush(parts);
         if (parts.Count > 0) yield return updates.Fill(Update([]), parts);
 
-        var stats = session.LastStats!;
         var usage = new UsageDetails
         {
             InputTokenCount = stats.PromptTokens,
@@ -114,6 +121,8 @@ public sealed class GroveChatClient : IChatClient
         final.FinishReason = stats.FinishReason != FinishReason.Stop ? ChatFinishReason.Length
             : parser.ToolCalls > 0 ? ChatFinishReason.ToolCalls
             : ChatFinishReason.Stop;
+        final.RawRepresentation = stats;
+        (final.AdditionalProperties ??= [])[FinishReasonKey] = stats.FinishReason;
         yield return final;
     }
 
@@ -137,7 +146,7 @@ public sealed class GroveChatClient : IChatClient
                 foreach (var result in message.Contents.OfType<FunctionResultContent>())
                 {
                     if (!calls.Contains(result.CallId))
-                        throw new ArgumentException($"the tool result for call '{result.CallId}' answers no earlier tool call");
+                        throw new ArgumentException($"the tool result for call '{result.CallId}' answers no earlier tool call", nameof(messages));
                     history.Add(new ChatTurn(AuthorRole.Tool, ResultText(result.Result)));
                 }
                 continue;
@@ -176,7 +185,12 @@ public sealed class GroveChatClient : IChatClient
     /// <see cref="GroveChatClientOptions.Generation"/> with whatever <paramref name="options"/> sets laid over it.
     /// </summary>
     /// <exception cref="ArgumentException">An option is out of range.</exception>
-    public GenerationOptions GenerationOptionsFor(ChatOptions? options)
+    public GenerationOptions GenerationOptionsFor(ChatOptions? options) => GenerationOptionsFor(options, Typed(options));
+
+    /// <summary>The <see cref="GroveRequestOptions"/> of a request, if its raw representation is one.</summary>
+    private GroveRequestOptions? Typed(ChatOptions? options) => options?.RawRepresentationFactory?.Invoke(this) as GroveRequestOptions;
+
+    private GenerationOptions GenerationOptionsFor(ChatOptions? options, GroveRequestOptions? typed)
     {
         var generation = _options.Generation;
         if (options is null) return generation;
@@ -187,45 +201,19 @@ public sealed class GroveChatClient : IChatClient
             TopK = options.TopK ?? generation.Sampler.TopK,
             PresencePenalty = options.PresencePenalty ?? generation.Sampler.PresencePenalty,
             Seed = options.Seed is { } seed ? unchecked((ulong)seed) : generation.Sampler.Seed,
-            MinP = Number(options, "min_p") ?? generation.Sampler.MinP,
-            RepetitionPenalty = Number(options, "repeat_penalty") ?? generation.Sampler.RepetitionPenalty,
+            MinP = typed?.MinP ?? generation.Sampler.MinP,
+            RepetitionPenalty = typed?.RepetitionPenalty ?? generation.Sampler.RepetitionPenalty,
         };
         sampler.Validate();
         return generation with
         {
             MaxTokens = options.MaxOutputTokens is { } max
-                ? max >= 1 ? max : throw new ArgumentException($"max output tokens must be >= 1 (got {max})")
+                ? max >= 1 ? max : throw new ArgumentOutOfRangeException(nameof(options), max, $"max output tokens must be >= 1 (got {max})")
                 : generation.MaxTokens,
             StopSequences = options.StopSequences is { Count: > 0 } stops ? [.. stops] : generation.StopSequences,
             Sampler = sampler,
-            TopLogprobs = Number(options, TopLogprobsKey) is { } top ? (int)top : generation.TopLogprobs,
-            IgnoreEos = options.AdditionalProperties?.TryGetValue(IgnoreEosKey, out object? ignore) == true && ignore is true or JsonElement { ValueKind: JsonValueKind.True },
-        };
-    }
-
-    private bool ThinkingFor(ChatOptions? options)
-    {
-        if (options?.AdditionalProperties?.TryGetValue(EnableThinkingKey, out object? value) != true) return _options.Thinking;
-        return value switch
-        {
-            bool b => b,
-            string s when bool.TryParse(s, out bool b) => b,
-            JsonElement { ValueKind: JsonValueKind.True } => true,
-            JsonElement { ValueKind: JsonValueKind.False } => false,
-            _ => throw new ArgumentException($"{EnableThinkingKey} must be true or false"),
-        };
-    }
-
-    private static float? Number(ChatOptions options, string key)
-    {
-        if (options.AdditionalProperties?.TryGetValue(key, out object? value) != true) return null;
-        return value switch
-        {
-            float f => f,
-            double d => (float)d,
-            int i => i,
-            JsonElement { ValueKind: JsonValueKind.Number } e => e.GetSingle(),
-            _ => throw new ArgumentException($"{key} must be a number"),
+            IgnoreEos = typed?.IgnoreEos ?? generation.IgnoreEos,
+            TopLogprobs = typed?.TopLogprobs ?? generation.TopLogprobs,
         };
     }
 

@@ -24,7 +24,7 @@ internal sealed record ToolRequest(IReadOnlyList<ChatTool> Listed, CompiledGramm
         if (required.RequiredFunctionName is { } name)
         {
             forced = tools.Where(t => t.Name == name).ToList();
-            if (forced.Count == 0) throw new ArgumentException($"the required tool '{name}' is not among the tools");
+            if (forced.Count == 0) throw new ArgumentException($"the required tool '{name}' is not among the tools", nameof(options));
         }
         bool parallel = options.AllowMultipleToolCalls == true;
         string key = $"tools {parallel} " + JsonSerializer.Serialize(forced.Select(t => new[] { t.Name, t.Parameters.GetRawText() }));

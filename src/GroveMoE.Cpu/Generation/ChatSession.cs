@@ -40,8 +40,10 @@ public sealed class ChatSession(InferenceSession session, ChatSessionOptions? op
     }
 
     /// <summary>Adds <paramref name="userMessage"/> and streams the answer, which joins the history when it ends
-    /// (a cancelled answer joins as far as it got).</summary>
-    public async IAsyncEnumerable<string> SendAsync(string userMessage, GenerationOptions? generation = null,
+    /// (a cancelled answer joins as far as it got); the last update carries the answer's statistics, as
+    /// <see cref="InferenceSession.GenerateAsync"/>'s does.</summary>
+    /// <exception cref="ContextFullException">The history does not fit even after dropping old turns (or dropping is off).</exception>
+    public async IAsyncEnumerable<GenerationUpdate> SendAsync(string userMessage, GenerationOptions? generation = null,
         [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         generation ??= new GenerationOptions();
@@ -62,7 +64,7 @@ public sealed class ChatSession(InferenceSession session, ChatSessionOptions? op
         {
             await foreach (var piece in session.GenerateAsync(prompt, generation, cancellationToken))
             {
-                answer.Append(piece);
+                answer.Append(piece.Text);
                 yield return piece;
             }
         }

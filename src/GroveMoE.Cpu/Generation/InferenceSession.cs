@@ -39,33 +39,28 @@ public sealed class InferenceSession : IDisposable
     /// <summary>The tokens whose keys and values are in the cache, in order.</summary>
     public IReadOnlyList<int> Tokens => _tokens;
 
-    /// <summary>Statistics of the last <see cref="GenerateAsync"/>, complete once its enumeration ends.</summary>
-    public GenerationStats? LastStats { get; private set; }
-
     /// <summary>Empties the cache.</summary>
     public void Reset() => _tokens.Clear();
 
     /// <summary>
     /// Generates a continuation of <paramref name="prompt"/> (token ids, e.g. a rendered chat), streaming text pieces
-    /// that are always whole UTF-8 characters. Throws <see cref="ContextFullException"/> when the prompt alone does
-    /// not fit; generation that fills the context ends with <see cref="FinishReason.ContextFull"/>.
-    /// Cancellation ends the stream quietly with <see cref="FinishReason.Cancelled"/>; the cache keeps what was evaluated.
+    /// that are always whole UTF-8 characters, then one final update with the call's <see cref="GenerationStats"/>
+    /// (its <see cref="GenerationStats.FinishReason"/> says why it ended). Generation that fills the context ends
+    /// with <see cref="FinishReason.ContextFull"/>. Cancellation ends the stream quietly, the final update saying
+    /// <see cref="FinishReason.Cancelled"/>; the cache keeps what was evaluated. A caller that stops reading early
+    /// ends the generation and gets no final update.
     /// </summary>
-    public async IAsyncEnumerable<string> GenerateAsync(IReadOnlyList<int> prompt, GenerationOptions? options = null,
-        [EnumeratorCancellation] CancellationToken cancellationToken = default)
-    {
-        await foreach (var piece in GeneratePiecesAsync(prompt, options, cancellationToken).ConfigureAwait(false))
-            if (piece.Text.Length > 0) yield return piece.Text;
-    }
-
-    /// <summary><see cref="GenerateAsync"/> with each piece's tokens' log-probabilities (when
-    /// <see cref="GenerationOptions.TopLogprobs"/> asks for them; the last piece may then have no text).</summary>
-    internal async IAsyncEnumerable<GeneratedPiece> GeneratePiecesAsync(IReadOnlyList<int> prompt, GenerationOptions? options = null,
+    /// <param name="prompt">Token ids, each inside the vocabulary.</param>
+    /// <param name="options">Token limit, stop sequences, sampling, grammar; null for the defaults.</param>
+    /// <param name="cancellationToken">Ends the generation (not the stream's last update).</param>
+    /// <exception cref="ContextFullException">The prompt alone does not fit the context.</exception>
+    /// <exception cref="ArgumentException">The prompt is empty or holds a token id outside the vocabulary.</exception>
+    public async IAsyncEnumerable<GenerationUpdate> GenerateAsync(IReadOnlyList<int> prompt, GenerationOptions? options = null,
         [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         options ??= new GenerationOptions();
-        if (prompt.Count == 0) throw new ArgumentException("the prompt has no tokens");
+        if (prompt.Count == 0) throw new ArgumentException("the prompt has no tokens", nameof(prompt));
         if (prompt.Count >= ContextLength) throw new ContextFullException(ContextLength, prompt.Count + 1);
         int vocab = Model.Config.Vocab;
         foreach (int token in prompt)
@@ -85,12 +80,14 @@ public sealed class InferenceSession : IDisposable
 
         var job = new GenerationJob(_slot, _tokens, rest, prompt.Count, common, ContextLength, options, Tokenizer, vocab, cancellationToken);
         _scheduler.Submit(job);
+        IReadOnlyList<TokenLogprob>? silent = null; // tokens that wrote no text go with the final update
         try
         {
             await foreach (var piece in job.Pieces.ReadAllAsync(CancellationToken.None).ConfigureAwait(false))
             {
                 if (cancellationToken.IsCancellationRequested) break; // the scheduler may have run ahead of the reader
-                yield return piece;
+                if (piece.Text.Length == 0) silent = piece.Logprobs;
+                else yield return new GenerationUpdate(piece.Text, null, piece.Logprobs);
             }
         }
         finally
@@ -98,8 +95,8 @@ public sealed class InferenceSession : IDisposable
             // A reader that stops early ends the job; the session is usable again once the scheduler has let it go.
             job.Abandon();
             await job.Done.ConfigureAwait(false);
-            LastStats = job.Stats;
         }
+        yield return new GenerationUpdate("", job.Stats!, silent);
     }
 
     public void Dispose()

@@ -35,11 +35,11 @@ public sealed record SamplerOptions
     /// <summary>Throws <see cref="ArgumentException"/> naming the first option out of range.</summary>
     public void Validate()
     {
-        if (float.IsNaN(Temperature) || Temperature < 0) throw new ArgumentException($"temperature must be >= 0 (got {Temperature})");
-        if (TopK < 0) throw new ArgumentException($"top-k must be >= 0 (got {TopK})");
-        if (!(TopP > 0 && TopP <= 1)) throw new ArgumentException($"top-p must be in (0, 1] (got {TopP})");
-        if (!(MinP >= 0 && MinP <= 1)) throw new ArgumentException($"min-p must be in [0, 1] (got {MinP})");
-        if (!(RepetitionPenalty > 0)) throw new ArgumentException($"repetition penalty must be > 0 (got {RepetitionPenalty})");
-        if (PenaltyWindow < 0) throw new ArgumentException($"penalty window must be >= 0 (got {PenaltyWindow})");
+        if (float.IsNaN(Temperature) || Temperature < 0) throw new ArgumentException($"temperature must be >= 0 (got {Temperature})", nameof(Temperature));
+        if (TopK < 0) throw new ArgumentException($"top-k must be >= 0 (got {TopK})", nameof(TopK));
+        if (!(TopP > 0 && TopP <= 1)) throw new ArgumentException($"top-p must be in (0, 1] (got {TopP})", nameof(TopP));
+        if (!(MinP >= 0 && MinP <= 1)) throw new ArgumentException($"min-p must be in [0, 1] (got {MinP})", nameof(MinP));
+        if (!(RepetitionPenalty > 0)) throw new ArgumentException($"repetition penalty must be > 0 (got {RepetitionPenalty})", nameof(RepetitionPenalty));
+        if (PenaltyWindow < 0) throw new ArgumentException($"penalty window must be >= 0 (got {PenaltyWindow})", nameof(PenaltyWindow));
     }
 }

@@ -49,7 +49,7 @@ internal sealed class GrammarBuilder
 
     public Symbol Class(ByteSet set)
     {
-        if (set.IsEmpty) throw new ArgumentException("an empty byte class matches nothing");
+        if (set.IsEmpty) throw new ArgumentException("an empty byte class matches nothing", nameof(set));
         if (!_terminalIds.TryGetValue(set, out int id))
         {
             id = _terminals.Count;

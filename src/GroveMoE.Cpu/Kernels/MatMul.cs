@@ -23,21 +23,12 @@ internal static unsafe class MatMul
     {
         switch (w.Type)
         {
-            case GgmlType.Q4_0 when w.IsTiled:
-                TiledRows<Q4_0Format>(path ?? TilePath<Q4_0Format>.Best, w, rowStart, rowEnd, input.Quantized, inputRows, output, outputStride);
+            case var _ when w.IsTiled:
+            {
+                var action = new TiledAction(w, rowStart, rowEnd, input.Quantized, inputRows, output, outputStride, path);
+                TiledFormats.Dispatch<TiledAction, bool>(w.Type, ref action);
                 break;
-            case GgmlType.Q8_0 when w.IsTiled:
-                TiledRows<Q8_0Format>(path ?? TilePath<Q8_0Format>.Best, w, rowStart, rowEnd, input.Quantized, inputRows, output, outputStride);
-                break;
-            case GgmlType.Q4_K when w.IsTiled:
-                TiledRows<Q4_KFormat>(path ?? TilePath<Q4_KFormat>.Best, w, rowStart, rowEnd, input.Quantized, inputRows, output, outputStride);
-                break;
-            case GgmlType.Q5_K when w.IsTiled:
-                TiledRows<Q5_KFormat>(path ?? TilePath<Q5_KFormat>.Best, w, rowStart, rowEnd, input.Quantized, inputRows, output, outputStride);
-                break;
-            case GgmlType.Q6_K when w.IsTiled:
-                TiledRows<Q6_KFormat>(path ?? TilePath<Q6_KFormat>.Best, w, rowStart, rowEnd, input.Quantized, inputRows, output, outputStride);
-                break;
+            }
             case GgmlType.Q4_0:
             case GgmlType.Q8_0:
                 QuantizedRows(path ?? KernelPaths.Best, w, rowStart, rowEnd, input.Quantized, inputRows, output, outputStride);
@@ -141,6 +132,20 @@ internal static unsafe class MatMul
                 TileKernels.Run<TFormat>(path, w.Tiles, Math.Min(w.Rows, rowEnd), w.Columns, groupStart, groupEnd,
                     x, n, o + (long)start * outputStride, outputStride);
             }
+        }
+    }
+
+    private readonly ref struct TiledAction(in WeightMatrix w, int rowStart, int rowEnd, Q8Activations q, ReadOnlySpan<int> inputRows,
+        Span<float> output, int outputStride, KernelPath? path) : IFormatAction<bool>
+    {
+        private readonly WeightMatrix _w = w;
+        private readonly ReadOnlySpan<int> _inputRows = inputRows;
+        private readonly Span<float> _output = output;
+
+        public bool Run<TFormat>() where TFormat : struct, IQuantFormat
+        {
+            TiledRows<TFormat>(path ?? TilePath<TFormat>.Best, _w, rowStart, rowEnd, q, _inputRows, _output, outputStride);
+            return true;
         }
     }
 

@@ -12,34 +12,37 @@ internal static unsafe class TileLayout
 {
     public const int GroupRows = 16;
 
-    public static bool Supports(GgmlType type) => type is GgmlType.Q4_0 or GgmlType.Q8_0 or GgmlType.Q4_K or GgmlType.Q5_K or GgmlType.Q6_K;
+    public static bool Supports(GgmlType type) => TiledFormats.Supports(type);
 
     public static int Groups(int rows) => (rows + GroupRows - 1) / GroupRows;
 
     /// <summary>Bytes of one group of a matrix with <paramref name="columns"/> columns.</summary>
-    public static long GroupBytes(GgmlType type, int columns) => type switch
+    public static long GroupBytes(GgmlType type, int columns)
     {
-        GgmlType.Q4_0 => Q4_0Format.GroupBytes(Blocks(type, columns)),
-        GgmlType.Q8_0 => Q8_0Format.GroupBytes(Blocks(type, columns)),
-        GgmlType.Q4_K => Q4_KFormat.GroupBytes(Blocks(type, columns)),
-        GgmlType.Q5_K => Q5_KFormat.GroupBytes(Blocks(type, columns)),
-        GgmlType.Q6_K => Q6_KFormat.GroupBytes(Blocks(type, columns)),
-        _ => throw new NotSupportedException($"{type} has no tiled layout"),
-    };
+        var action = new GroupBytesOf(columns);
+        return TiledFormats.Dispatch<GroupBytesOf, long>(type, ref action);
+    }
 
     public static long MatrixBytes(GgmlType type, int rows, int columns) => checked(Groups(rows) * GroupBytes(type, columns));
 
     /// <summary>Packs groups [<paramref name="groupStart"/>, <paramref name="groupEnd"/>) of row-major <paramref name="source"/> into <paramref name="destination"/> (the whole tiled matrix).</summary>
     public static void Pack(in WeightMatrix source, byte* destination, int groupStart, int groupEnd)
     {
-        switch (source.Type)
+        var action = new PackGroups(source, destination, groupStart, groupEnd);
+        TiledFormats.Dispatch<PackGroups, bool>(source.Type, ref action);
+    }
+
+    private readonly struct GroupBytesOf(int columns) : IFormatAction<long>
+    {
+        public long Run<TFormat>() where TFormat : struct, IQuantFormat => TFormat.GroupBytes(columns / TFormat.BlockValues);
+    }
+
+    private readonly struct PackGroups(WeightMatrix source, byte* destination, int groupStart, int groupEnd) : IFormatAction<bool>
+    {
+        public bool Run<TFormat>() where TFormat : struct, IQuantFormat
         {
-            case GgmlType.Q4_0: Pack<Q4_0Format>(source, destination, groupStart, groupEnd); break;
-            case GgmlType.Q8_0: Pack<Q8_0Format>(source, destination, groupStart, groupEnd); break;
-            case GgmlType.Q4_K: Pack<Q4_KFormat>(source, destination, groupStart, groupEnd); break;
-            case GgmlType.Q5_K: Pack<Q5_KFormat>(source, destination, groupStart, groupEnd); break;
-            case GgmlType.Q6_K: Pack<Q6_KFormat>(source, destination, groupStart, groupEnd); break;
-            default: throw new NotSupportedException($"{source.Type} has no tiled layout");
+            Pack<TFormat>(source, destination, groupStart, groupEnd);
+            return true;
         }
     }
 
@@ -59,6 +62,4 @@ internal static unsafe class TileLayout
             TFormat.PackGroup(rows, blocks, destination + g * groupBytes);
         }
     }
-
-    private static int Blocks(GgmlType type, int columns) => columns / GgmlTypeInfo.BlockSize(type);
 }

@@ -115,7 +115,7 @@ public sealed class GroveForward : IDisposable
     /// </summary>
     public void Evaluate(ReadOnlySpan<int> tokens, Span<float> logits, bool allPositions = false)
     {
-        if (tokens.IsEmpty) throw new ArgumentException("no tokens to evaluate");
+        if (tokens.IsEmpty) throw new ArgumentException("no tokens to evaluate", nameof(tokens));
         if (Position + tokens.Length > _cache.Capacity)
             throw new ContextFullException(_cache.Capacity, Position + tokens.Length);
         foreach (int token in tokens)
@@ -124,7 +124,7 @@ public sealed class GroveForward : IDisposable
                 throw new ArgumentOutOfRangeException(nameof(tokens), $"token id {token} is outside the vocabulary (0..{_c.Vocab - 1})");
         }
         int expected = (allPositions ? tokens.Length : 1) * _c.Vocab;
-        if (logits.Length < expected) throw new ArgumentException($"logits needs {expected} floats");
+        if (logits.Length < expected) throw new ArgumentException($"logits needs {expected} floats", nameof(logits));
 
         for (int start = 0; start < tokens.Length; start += _batch)
         {
@@ -148,7 +148,7 @@ public sealed class GroveForward : IDisposable
     internal void EvaluateBatch(SequenceBatch batch, Span<float> logits)
     {
         if (batch.Count == 0) return;
-        if (batch.Count > MaxRows) throw new ArgumentException($"the batch has {batch.Count} rows; at most {MaxRows} fit");
+        if (batch.Count > MaxRows) throw new ArgumentException($"the batch has {batch.Count} rows; at most {MaxRows} fit", nameof(batch));
         if (Offload is not null && batch.Sequences[batch.Count - 1] != batch.Sequences[0])
             throw new InvalidOperationException("layer offload runs one sequence at a time");
         EvaluateRows(batch);

@@ -10,9 +10,9 @@ internal static class BlockRow
     public static int Count(GgmlType type, int values, int bytes)
     {
         int size = GgmlTypeInfo.BlockSize(type);
-        if (values % size != 0) throw new ArgumentException($"{type} rows hold multiples of {size} values, got {values}");
+        if (values % size != 0) throw new ArgumentException($"{type} rows hold multiples of {size} values, got {values}", nameof(values));
         int blocks = values / size;
-        if (bytes < (long)blocks * GgmlTypeInfo.BlockBytes(type)) throw new ArgumentException($"{type} buffer too small");
+        if (bytes < (long)blocks * GgmlTypeInfo.BlockBytes(type)) throw new ArgumentException($"{type} buffer too small", nameof(bytes));
         return blocks;
     }
 

@@ -113,7 +113,7 @@ public static class GgmlTypeInfo
     {
         int block = BlockSize(type);
         if (elements % block != 0)
-            throw new ArgumentException($"{type} rows must be a multiple of {block} elements, got {elements}");
+            throw new ArgumentException($"{type} rows must be a multiple of {block} elements, got {elements}", nameof(elements));
         return elements / block * BlockBytes(type);
     }
 }

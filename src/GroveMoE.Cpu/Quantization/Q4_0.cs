@@ -59,9 +59,9 @@ internal static class Q4_0
 
     private static int CheckedBlocks(int values, int bytes)
     {
-        if (values % BlockSize != 0) throw new ArgumentException($"Q4_0 rows hold multiples of {BlockSize} values, got {values}");
+        if (values % BlockSize != 0) throw new ArgumentException($"Q4_0 rows hold multiples of {BlockSize} values, got {values}", nameof(values));
         int blocks = values / BlockSize;
-        if (bytes < blocks * BlockBytes) throw new ArgumentException("Q4_0 buffer too small");
+        if (bytes < blocks * BlockBytes) throw new ArgumentException("Q4_0 buffer too small", nameof(bytes));
         return blocks;
     }
 }

@@ -51,7 +51,7 @@ public sealed class GroveChatClientTests(TinyLanguageModelFixture tiny) : IClass
         Assert.Equal(ChatFinishReason.Length, short3.FinishReason);
 
         var noThink = Greedy();
-        noThink.AdditionalProperties = new() { [GroveChatClient.EnableThinkingKey] = false };
+        noThink.RawRepresentationFactory = _ => new GroveRequestOptions { Thinking = false };
         var (expectedNoThink, statsNoThink) = Reference(history, thinking: false);
         var answer = await client.GetResponseAsync(messages, noThink);
         Assert.Equal(expectedNoThink, answer.Text);
@@ -76,6 +76,43 @@ public sealed class GroveChatClientTests(TinyLanguageModelFixture tiny) : IClass
         Assert.Equal(referenceSeeded.Text, (await client.GetResponseAsync(messages, seeded)).Text);
 
         await Assert.ThrowsAsync<ArgumentException>(() => client.GetResponseAsync(messages, new ChatOptions { Temperature = -1 }));
+
+        // The typed options reach the sampler: a min-p of 1 keeps only the most likely token, so sampling is greedy.
+        var typed = new ChatOptions
+        {
+            Temperature = 1.5f, Seed = 7, MaxOutputTokens = 12,
+            RawRepresentationFactory = _ => new GroveRequestOptions { MinP = 1f, RepetitionPenalty = 1f },
+        };
+        Assert.Equal(Reference(history).Text, (await client.GetResponseAsync(messages, typed)).Text);
+        Assert.Equal(1f, client.GenerationOptionsFor(typed).Sampler.MinP);
+        var badMinP = new ChatOptions { RawRepresentationFactory = _ => new GroveRequestOptions { MinP = 2f } };
+        Assert.Equal("MinP", (await Assert.ThrowsAsync<ArgumentException>(() => client.GetResponseAsync(messages, badMinP))).ParamName);
+    }
+
+    [Fact]
+    public async Task AFullContextFinishesAsLengthToldApartFromTheTokenLimitAndTheFinalUpdateCarriesTheStats()
+    {
+        ChatMessage[] messages = [new(ChatRole.User, "Count to ten")];
+        int promptTokens = tiny.Model.EncodeChat([new(AuthorRole.User, "Count to ten")]).Length;
+        using var small = new GroveChatClient(tiny.Model, new GroveChatClientOptions
+        {
+            Session = TinyLanguageModelFixture.Session with { ContextLength = promptTokens + 3 },
+            Generation = new GenerationOptions { IgnoreEos = true },
+        });
+        var full = await small.GetResponseAsync(messages, Greedy(50));
+        Assert.Equal(ChatFinishReason.Length, full.FinishReason);
+        // ToChatResponseAsync keeps an update's AdditionalProperties on the message it builds.
+        Assert.Equal(FinishReason.ContextFull, full.Messages[^1].AdditionalProperties?[GroveChatClient.FinishReasonKey]);
+
+        using var client = new GroveChatClient(tiny.Model, new GroveChatClientOptions { Generation = new GenerationOptions { IgnoreEos = true } });
+        var updates = new List<ChatResponseUpdate>();
+        await foreach (var update in client.GetStreamingResponseAsync(messages, Greedy(3))) updates.Add(update);
+        var final = updates[^1];
+        Assert.Equal(ChatFinishReason.Length, final.FinishReason);
+        Assert.Equal(FinishReason.Length, final.AdditionalProperties?[GroveChatClient.FinishReasonKey]);
+        var stats = Assert.IsType<GenerationStats>(final.RawRepresentation);
+        Assert.Equal(3, stats.GeneratedTokens);
+        Assert.Equal(stats.PromptTokens, Assert.IsType<UsageContent>(Assert.Single(final.Contents)).Details.InputTokenCount);
     }
 
     [Fact]

@@ -139,11 +139,20 @@ public sealed class BatchSchedulerTests : IDisposable
         Assert.Throws<InvalidOperationException>(() => scheduler.OpenSession());
         using var cancel = new CancellationTokenSource();
         var greedy = new GenerationOptions { MaxTokens = 40, Sampler = SamplerOptions.Greedy };
-        var first = Task.Run(async () => { await foreach (var _ in a.GenerateAsync([1, 2, 3], greedy, cancel.Token)) cancel.Cancel(); });
-        var second = Task.Run(async () => { await foreach (var _ in b.GenerateAsync([4, 5], greedy)) { } });
-        await Task.WhenAll(first, second);
-        Assert.Equal(FinishReason.Cancelled, a.LastStats!.FinishReason);
-        Assert.True(a.LastStats.GeneratedTokens < 40);
-        Assert.NotEqual(FinishReason.Cancelled, b.LastStats!.FinishReason);
+        var first = Task.Run(async () =>
+        {
+            GenerationStats? stats = null;
+            await foreach (var update in a.GenerateAsync([1, 2, 3], greedy, cancel.Token))
+            {
+                stats = update.Stats;
+                cancel.Cancel();
+            }
+            return stats!;
+        });
+        var second = Task.Run(async () => (await b.GenerateAsync([4, 5], greedy).CollectAsync()).Stats);
+        var (statsA, statsB) = (await first, await second);
+        Assert.Equal(FinishReason.Cancelled, statsA.FinishReason);
+        Assert.True(statsA.GeneratedTokens < 40);
+        Assert.NotEqual(FinishReason.Cancelled, statsB.FinishReason);
     }
 }

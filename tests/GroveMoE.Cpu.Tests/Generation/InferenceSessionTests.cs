@@ -10,9 +10,7 @@ public class InferenceSessionTests(TinyChatModelFixture fixture) : IClassFixture
     private static async Task<(string Text, GenerationStats Stats)> Generate(InferenceSession session, IReadOnlyList<int> prompt,
         GenerationOptions options, CancellationToken cancel = default)
     {
-        var text = new System.Text.StringBuilder();
-        await foreach (var piece in session.GenerateAsync(prompt, options, cancel)) text.Append(piece);
-        return (text.ToString(), session.LastStats!);
+        return await session.GenerateAsync(prompt, options, cancel).CollectAsync();
     }
 
     [Fact]
@@ -91,12 +89,14 @@ public class InferenceSessionTests(TinyChatModelFixture fixture) : IClassFixture
         using var session = new InferenceSession(fixture.Model, fixture.Tokenizer, Small);
         using var cancel = new CancellationTokenSource();
         int pieces = 0;
-        await foreach (var _ in session.GenerateAsync(prompt, new GenerationOptions { MaxTokens = 100, Sampler = new SamplerOptions { Seed = 5 } }, cancel.Token))
+        GenerationStats? cancelled = null;
+        await foreach (var update in session.GenerateAsync(prompt, new GenerationOptions { MaxTokens = 100, Sampler = new SamplerOptions { Seed = 5 } }, cancel.Token))
         {
+            cancelled = update.Stats;
             if (++pieces == 3) cancel.Cancel();
         }
-        Assert.Equal(FinishReason.Cancelled, session.LastStats!.FinishReason);
-        Assert.True(session.LastStats.GeneratedTokens < 100);
+        Assert.Equal(FinishReason.Cancelled, cancelled!.FinishReason);
+        Assert.True(cancelled.GeneratedTokens < 100);
         var (_, stats) = await Generate(session, prompt, new GenerationOptions { MaxTokens = 4, Sampler = new SamplerOptions { Seed = 6 } });
         Assert.Equal(4, stats.GeneratedTokens);
     }

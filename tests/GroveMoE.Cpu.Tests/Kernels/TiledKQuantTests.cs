@@ -16,32 +16,38 @@ public sealed unsafe class TiledKQuantTests
 {
     public enum Blocks { Random, Quantized, Extreme }
 
-    private static readonly GgmlType[] Types = [GgmlType.Q4_K, GgmlType.Q5_K, GgmlType.Q6_K];
+    private static readonly GgmlType[] Types =
+    [
+        GgmlType.Q4_K, GgmlType.Q5_K, GgmlType.Q6_K, GgmlType.IQ4_XS,
+        GgmlType.Q4_1, GgmlType.Q5_0, GgmlType.Q5_1, GgmlType.IQ4_NL,
+    ];
 
+    /// <summary>Row counts, and lengths in units of 32 (whole super-blocks for the 256-formats, odd counts for the others).</summary>
     public static TheoryData<GgmlType, int, int, Blocks> Cases()
     {
         var data = new TheoryData<GgmlType, int, int, Blocks>();
         foreach (var type in Types)
         {
-            data.Add(type, 37, 1, Blocks.Random);
-            data.Add(type, 16, 3, Blocks.Quantized);
-            data.Add(type, 5, 2, Blocks.Extreme);
-            data.Add(type, 33, 8, Blocks.Random);
+            bool super = GgmlTypeInfo.BlockSize(type) == 256;
+            data.Add(type, 37, super ? 8 : 7, Blocks.Random);
+            data.Add(type, 16, 24, Blocks.Quantized);
+            data.Add(type, 5, super ? 16 : 3, Blocks.Extreme);
+            data.Add(type, 33, super ? 64 : 65, Blocks.Random);
         }
         return data;
     }
 
     [Theory, MemberData(nameof(Cases))]
-    public void Scalar(GgmlType type, int rows, int superBlocks, Blocks blocks) => Check(KernelPath.Scalar, type, rows, superBlocks, blocks);
+    public void Scalar(GgmlType type, int rows, int units, Blocks blocks) => Check(KernelPath.Scalar, type, rows, units, blocks);
 
     [KernelPathTheory(KernelPath.Vector256), MemberData(nameof(Cases))]
-    public void Vector256(GgmlType type, int rows, int superBlocks, Blocks blocks) => Check(KernelPath.Vector256, type, rows, superBlocks, blocks);
+    public void Vector256(GgmlType type, int rows, int units, Blocks blocks) => Check(KernelPath.Vector256, type, rows, units, blocks);
 
     [KernelPathTheory(KernelPath.Vector256Vnni), MemberData(nameof(Cases))]
-    public void Vector256Vnni(GgmlType type, int rows, int superBlocks, Blocks blocks) => Check(KernelPath.Vector256Vnni, type, rows, superBlocks, blocks);
+    public void Vector256Vnni(GgmlType type, int rows, int units, Blocks blocks) => Check(KernelPath.Vector256Vnni, type, rows, units, blocks);
 
     [KernelPathTheory(KernelPath.Vector512), MemberData(nameof(Cases))]
-    public void Vector512(GgmlType type, int rows, int superBlocks, Blocks blocks) => Check(KernelPath.Vector512, type, rows, superBlocks, blocks);
+    public void Vector512(GgmlType type, int rows, int units, Blocks blocks) => Check(KernelPath.Vector512, type, rows, units, blocks);
 
     /// <summary>Byte offsets of each format's f16 fields within a block.</summary>
     internal static int[] HalfFields(GgmlType type) => type switch
@@ -62,6 +68,11 @@ public sealed unsafe class TiledKQuantTests
             GgmlType.Q4_K => Half(block, 0) * 63 * 15 + Half(block, 2) * 63,
             GgmlType.Q5_K => Half(block, 0) * 63 * 31 + Half(block, 2) * 63,
             GgmlType.Q6_K => Half(block, 208) * 128 * (63 + 32),
+            GgmlType.IQ4_XS => Half(block, 0) * 32 * (255 + 128),
+            GgmlType.Q4_1 => Half(block, 0) * 15 + Half(block, 2),
+            GgmlType.Q5_1 => Half(block, 0) * 31 + Half(block, 2),
+            GgmlType.Q5_0 => Half(block, 0) * (31 + 16),
+            GgmlType.IQ4_NL => Half(block, 0) * (255 + 128),
             _ => throw new ArgumentOutOfRangeException(nameof(type)),
         };
     }
@@ -100,11 +111,11 @@ public sealed unsafe class TiledKQuantTests
         return row;
     }
 
-    private static void Check(KernelPath path, GgmlType type, int rows, int superBlocks, Blocks kind)
+    private static void Check(KernelPath path, GgmlType type, int rows, int units, Blocks kind)
     {
-        var random = new Random(HashCode.Combine(path, type, rows, superBlocks, kind));
+        var random = new Random(HashCode.Combine(path, type, rows, units, kind));
         int blockValues = GgmlTypeInfo.BlockSize(type), blockBytes = GgmlTypeInfo.BlockBytes(type);
-        int columns = superBlocks * 256, units = columns / 32, rowBytes = (int)GgmlTypeInfo.RowBytes(type, columns);
+        int columns = units * 32, rowBytes = (int)GgmlTypeInfo.RowBytes(type, columns);
         var matrix = Enumerable.Range(0, rows).Select(_ => RandomRow(type, columns, random, kind)).ToArray();
         var weights = matrix.Select(row => ReferenceDequantizer.Row(type, row, columns)).ToArray();
         const int inputs = 9;

@@ -10,7 +10,7 @@ public sealed class ReferenceMatrix(GgmlType type, int rows, int columns, double
     public int Columns { get; } = columns;
     public double[] Values { get; } = values;
 
-    public bool IsBlockQuantized => Type is GgmlType.Q8_0 or GgmlType.Q4_0;
+    public bool IsBlockQuantized => Type is not (GgmlType.F32 or GgmlType.F16 or GgmlType.BF16);
 
     public double[] Row(int r) => Values.AsSpan(r * Columns, Columns).ToArray();
 
