@@ -55,8 +55,11 @@ public sealed class BatchScheduler : IDisposable
         _thread.Start();
     }
 
+    /// <summary>Sessions that can be open on this scheduler at once.</summary>
     public int MaxSequences { get; }
+    /// <summary>Positions of each session's KV cache.</summary>
     public int ContextLength => _forward.ContextLength;
+    /// <summary>Worker threads of the forward pass, the caller's included.</summary>
     public int Threads => _forward.ThreadCount;
     internal GroveModel Model => _model;
     internal GroveTokenizer Tokenizer => _tokenizer;

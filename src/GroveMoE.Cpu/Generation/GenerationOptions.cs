@@ -9,6 +9,7 @@ public sealed record GenerationOptions
     /// <summary>Texts that end the answer when generated; they are not part of the answer.</summary>
     public IReadOnlyList<string> StopSequences { get; init; } = [];
 
+    /// <summary>How the next token is chosen from the logits.</summary>
     public SamplerOptions Sampler { get; init; } = new();
 
     /// <summary>Never sample an end-of-text token (llama.cpp's ignore_eos): the answer runs to <see cref="MaxTokens"/>,

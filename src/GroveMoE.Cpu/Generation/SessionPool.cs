@@ -30,7 +30,9 @@ public sealed class SessionPool : IDisposable
         if (_options.LayerOffload is null) _scheduler = new BatchScheduler(model.Model, model.Tokenizer, size, _options);
     }
 
+    /// <summary>The model its sessions run (not owned).</summary>
     public LanguageModel Model => _model;
+    /// <summary>Sessions in the pool: how many requests generate at once.</summary>
     public int Size { get; }
 
     /// <summary>Requests waiting for a session now.</summary>
@@ -146,7 +148,9 @@ public sealed class SessionLease : IDisposable
         Session = session;
     }
 
+    /// <summary>The rented session; use it only until the lease is disposed.</summary>
     public InferenceSession Session { get; }
 
+    /// <summary>Returns the session to the pool (once; later calls do nothing).</summary>
     public void Dispose() => Interlocked.Exchange(ref _pool, null)?.Return(Session);
 }
