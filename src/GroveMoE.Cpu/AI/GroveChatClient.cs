@@ -217,6 +217,7 @@ public sealed class GroveChatClient : IChatClient
             Sampler = sampler,
             IgnoreEos = typed?.IgnoreEos ?? generation.IgnoreEos,
             TopLogprobs = typed?.TopLogprobs ?? generation.TopLogprobs,
+            Deadline = typed?.Deadline ?? generation.Deadline,
         };
     }
 

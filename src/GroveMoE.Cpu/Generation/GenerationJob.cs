@@ -21,6 +21,7 @@ internal sealed class GenerationJob
     private readonly GroveTokenizer _tokenizer;
     private readonly int _maxTokens;
     private readonly bool _ignoreEos;
+    private readonly DateTimeOffset? _deadline;
     private readonly Stopwatch _clock = Stopwatch.StartNew();
     private readonly Channel<GeneratedPiece> _pieces = Channel.CreateUnbounded<GeneratedPiece>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
     private readonly int? _topLogprobs;
@@ -43,6 +44,7 @@ internal sealed class GenerationJob
         ContextLength = contextLength;
         _maxTokens = options.MaxTokens;
         _ignoreEos = options.IgnoreEos;
+        _deadline = options.Deadline;
         _sampler = new Sampler(options.Sampler, vocab);
         _decoder = new StreamingDecoder(tokenizer);
         _stops = new StopSequenceFilter(options.StopSequences);
@@ -99,7 +101,7 @@ internal sealed class GenerationJob
     /// </summary>
     public FinishReason? Advance(ReadOnlySpan<float> logits)
     {
-        if (Generated >= _maxTokens) return FinishReason.Length;
+        if (Generated >= _maxTokens || DateTimeOffset.UtcNow >= _deadline) return FinishReason.Length;
         if (Stopping) return FinishReason.Cancelled;
         var history = CollectionsMarshal.AsSpan(Tokens);
         var banned = _ignoreEos ? _tokenizer.StopIds : default;

@@ -26,4 +26,9 @@ public sealed record GenerationOptions
     /// <summary>What the answer must be (say, JSON valid under a schema); null lets the model write anything. The
     /// answer ends as soon as it is complete and nothing may follow.</summary>
     public Grammar.CompiledGrammar? Grammar { get; init; }
+
+    /// <summary>When the answer must end: a token due after it is not generated and the answer ends as if
+    /// <see cref="MaxTokens"/> were reached (<see cref="FinishReason.Length"/>), with its statistics, unlike a
+    /// cancellation. Null: no limit. A server's per-request timeout.</summary>
+    public DateTimeOffset? Deadline { get; init; }
 }

@@ -39,6 +39,7 @@ public sealed class InferenceSession : IDisposable
     public int ContextLength => _scheduler.ContextLength;
     /// <summary>Worker threads of its forward pass, the caller's included.</summary>
     public int Threads => _scheduler.Threads;
+    internal BatchScheduler Scheduler => _scheduler;
 
     /// <summary>The tokens whose keys and values are in the cache, in order.</summary>
     public IReadOnlyList<int> Tokens => _tokens;
