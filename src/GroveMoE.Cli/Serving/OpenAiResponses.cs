@@ -7,10 +7,14 @@ internal sealed record ChatCompletion(string Id, long Created, string Model, IRe
     public string Object => "chat.completion";
 }
 
-internal sealed record ChatChoice(int Index, AssistantMessage Message, string? FinishReason)
-{
-    public object? Logprobs => null;
-}
+internal sealed record ChatChoice(int Index, AssistantMessage Message, string? FinishReason, ChoiceLogprobs? Logprobs = null);
+
+/// <summary>OpenAI's <c>logprobs</c> of a choice or chunk: one entry per generated token.</summary>
+internal sealed record ChoiceLogprobs(IReadOnlyList<LogprobEntry> Content);
+
+internal sealed record LogprobEntry(string Token, float Logprob, IReadOnlyList<int> Bytes, IReadOnlyList<TopLogprob> TopLogprobs);
+
+internal sealed record TopLogprob(string Token, float Logprob, IReadOnlyList<int> Bytes);
 
 internal sealed record AssistantMessage(string? Content, IReadOnlyList<ToolCallBody>? ToolCalls = null, string? ReasoningContent = null)
 {
@@ -34,10 +38,7 @@ internal sealed record ChatCompletionChunk(string Id, long Created, string Model
     public string Object => "chat.completion.chunk";
 }
 
-internal sealed record ChunkChoice(int Index, Delta Delta, string? FinishReason)
-{
-    public object? Logprobs => null;
-}
+internal sealed record ChunkChoice(int Index, Delta Delta, string? FinishReason, ChoiceLogprobs? Logprobs = null);
 
 internal sealed record Delta(string? Role = null, string? Content = null, string? ReasoningContent = null,
     IReadOnlyList<ToolCallDelta>? ToolCalls = null);
@@ -47,9 +48,24 @@ internal sealed record TextCompletion(string Id, long Created, string Model, IRe
     public string Object => "text_completion";
 }
 
-internal sealed record TextChoice(int Index, string Text, string? FinishReason)
+internal sealed record TextChoice(int Index, string Text, string? FinishReason, LegacyLogprobs? Logprobs = null);
+
+/// <summary>The legacy completions' <c>logprobs</c>: parallel lists, one entry per generated token.</summary>
+internal sealed record LegacyLogprobs(IReadOnlyList<string> Tokens, IReadOnlyList<float> TokenLogprobs,
+    IReadOnlyList<Dictionary<string, float>> TopLogprobs, IReadOnlyList<int> TextOffset)
 {
-    public object? Logprobs => null;
+    /// <summary><paramref name="tokens"/> in this shape, offsets counted from <paramref name="offset"/> characters into the answer.</summary>
+    public static LegacyLogprobs Of(IReadOnlyList<GroveMoE.Cpu.Generation.TokenLogprob> tokens, int offset)
+    {
+        var offsets = new List<int>(tokens.Count);
+        foreach (var token in tokens)
+        {
+            offsets.Add(offset);
+            offset += token.Text.Length;
+        }
+        return new LegacyLogprobs(tokens.Select(t => t.Text).ToList(), tokens.Select(t => t.Logprob).ToList(),
+            tokens.Select(t => t.Top.GroupBy(a => a.Text).ToDictionary(g => g.Key, g => g.First().Logprob)).ToList(), offsets);
+    }
 }
 
 internal sealed record Usage(int PromptTokens, int CompletionTokens, PromptTokensDetails PromptTokensDetails)
