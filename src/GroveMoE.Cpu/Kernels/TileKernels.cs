@@ -36,6 +36,8 @@ internal static unsafe class TileKernels
     }
 
     // ---- 512 bits: a whole group per vector ----
+    // The row·vector and GEMM bodies are separate methods (NoInlining): inlined into one driver they exceeded the
+    // JIT's inlining budget, which then left the byte dots and Accumulate as calls (4-token GEMM 5× slower).
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Run512<TFormat>(byte* tiles, int rows, int columns, int groupStart, int groupEnd,
@@ -70,7 +72,7 @@ internal static unsafe class TileKernels
     /// (even and odd units) bought nothing measurable, and giving the GEMM two per token made the JIT spill them
     /// (2.5× slower four-token GEMM, kernel probe).
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     private static Vector512<float> RowVector512<TFormat>(byte* group, int blocks, int units, Q8Row x) where TFormat : struct, IQuantFormat
     {
         Vector512<float> acc = default;
@@ -78,51 +80,55 @@ internal static unsafe class TileKernels
         return acc;
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     private static void Gemm512<TFormat>(byte* group, int blocks, int units, Q8Row* x, int count, float* output, int stride, int validRows)
         where TFormat : struct, IQuantFormat
     {
-        Q8Row x0 = x[0], x1 = x[1], x2 = x[2], x3 = x[3];
-        Vector512<float> acc0 = default, acc1 = default, acc2 = default, acc3 = default;
+        // The four accumulators live in memory and one Accumulate site serves the four tokens: four inlined copies of
+        // it exceeded the JIT's inlining budget (the fourth became a call: 3-5× slower four-token GEMM), and an L1 load
+        // and store per token and unit cost less than that (kernel probe, bench/README.md "K-quant speed").
+        var acc = stackalloc Vector512<float>[Tokens];
+        for (int k = 0; k < Tokens; k++) acc[k] = default;
         for (int u = 0; u < units; u++)
         {
             var tile = TFormat.Load512(group, blocks, u);
-            acc0 = Accumulate<TFormat>(acc0, tile, x0, u);
-            acc1 = Accumulate<TFormat>(acc1, tile, x1, u);
-            acc2 = Accumulate<TFormat>(acc2, tile, x2, u);
-            acc3 = Accumulate<TFormat>(acc3, tile, x3, u);
+            for (int k = 0; k < Tokens; k++) acc[k] = Accumulate<TFormat>(acc[k], tile, x[k], u);
         }
-        Store(acc0, output, validRows);
-        if (count > 1) Store(acc1, output + stride, validRows);
-        if (count > 2) Store(acc2, output + 2L * stride, validRows);
-        if (count > 3) Store(acc3, output + 3L * stride, validRows);
+        for (int k = 0; k < count; k++) Store(acc[k], output + k * (long)stride, validRows);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector512<float> Accumulate<TFormat>(Vector512<float> acc, in Tile512 tile, Q8Row x, int unit)
         where TFormat : struct, IQuantFormat
     {
-        float dx = x.Scales[unit];
-        if (TFormat.SplitScales)
-        {
-            Avx512ByteDot.DotHalves<TFormat>(tile, x.Quants + 32 * unit, out var low, out var high);
-            int lowSum = x.LowSums[unit];
-            if (TFormat.Offset != 0)
-            {
-                low -= Vector512.Create(TFormat.Offset * lowSum);
-                high -= Vector512.Create(TFormat.Offset * (x.Sums[unit] - lowSum));
-            }
-            acc = Vector512.FusedMultiplyAdd(Vector512.ConvertToSingle(low), tile.Scales * Vector512.Create(dx), acc);
-            acc = Vector512.FusedMultiplyAdd(Vector512.ConvertToSingle(high), tile.HighScales * Vector512.Create(dx), acc);
-        }
-        else
-        {
-            var dot = Avx512ByteDot.Dot<TFormat>(tile, x.Quants + 32 * unit);
-            if (TFormat.Offset != 0) dot -= Vector512.Create(TFormat.Offset * x.Sums[unit]);
-            acc = Vector512.FusedMultiplyAdd(Vector512.ConvertToSingle(dot), tile.Scales * Vector512.Create(dx), acc);
-        }
-        if (TFormat.HasMins) acc = Vector512.FusedMultiplyAdd(tile.Mins, Vector512.Create(-dx * x.Sums[unit]), acc);
+        acc = TFormat.SplitScales ? AddHalves<TFormat>(acc, tile, x, unit) : AddWhole<TFormat>(acc, tile, x, unit);
+        if (TFormat.HasMins) acc = Vector512.FusedMultiplyAdd(tile.Mins, Vector512.Create(-x.Scales[unit] * x.Sums[unit]), acc);
         return acc;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<float> AddWhole<TFormat>(Vector512<float> acc, in Tile512 tile, Q8Row x, int unit)
+        where TFormat : struct, IQuantFormat
+    {
+        var dot = Avx512ByteDot.Dot<TFormat>(tile, x.Quants + 32 * unit);
+        if (TFormat.Offset != 0) dot -= Vector512.Create(TFormat.Offset * x.Sums[unit]);
+        return Vector512.FusedMultiplyAdd(Vector512.ConvertToSingle(dot), tile.Scales * Vector512.Create(x.Scales[unit]), acc);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<float> AddHalves<TFormat>(Vector512<float> acc, in Tile512 tile, Q8Row x, int unit)
+        where TFormat : struct, IQuantFormat
+    {
+        Avx512ByteDot.DotHalves<TFormat>(tile, x.Quants + 32 * unit, out var low, out var high);
+        int lowSum = x.LowSums[unit];
+        if (TFormat.Offset != 0)
+        {
+            low -= Vector512.Create(TFormat.Offset * lowSum);
+            high -= Vector512.Create(TFormat.Offset * (x.Sums[unit] - lowSum));
+        }
+        var dx = Vector512.Create(x.Scales[unit]);
+        acc = Vector512.FusedMultiplyAdd(Vector512.ConvertToSingle(low), tile.Scales * dx, acc);
+        return Vector512.FusedMultiplyAdd(Vector512.ConvertToSingle(high), tile.HighScales * dx, acc);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -167,7 +173,7 @@ internal static unsafe class TileKernels
         }
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     private static (Vector256<float>, Vector256<float>) RowVector256<TFormat, TDot>(byte* group, int blocks, int units, Q8Row x)
         where TFormat : struct, IQuantFormat where TDot : IByteDot256
     {
@@ -180,11 +186,24 @@ internal static unsafe class TileKernels
         return (acc0, acc1);
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     private static void Gemm256<TFormat, TDot>(byte* group, int blocks, int units, int half, Q8Row* x, int count, float* output,
         int stride, int validRows) where TFormat : struct, IQuantFormat where TDot : IByteDot256
     {
         if (validRows <= 0) return;
+        if (typeof(TDot) == typeof(Avx2ByteDot))
+        {
+            // AVX2's longer dot exceeds the inlining budget four times over, as Gemm512's does: one site, accumulators in memory.
+            var acc = stackalloc Vector256<float>[Tokens];
+            for (int k = 0; k < Tokens; k++) acc[k] = default;
+            for (int u = 0; u < units; u++)
+            {
+                var tile = TFormat.Load256(group, blocks, u, half);
+                for (int k = 0; k < Tokens; k++) acc[k] = Accumulate<TFormat, TDot>(acc[k], tile, x[k], u);
+            }
+            for (int k = 0; k < count; k++) Store(acc[k], output + k * (long)stride, validRows);
+            return;
+        }
         Q8Row x0 = x[0], x1 = x[1], x2 = x[2], x3 = x[3];
         Vector256<float> acc0 = default, acc1 = default, acc2 = default, acc3 = default;
         for (int u = 0; u < units; u++)
@@ -205,27 +224,34 @@ internal static unsafe class TileKernels
     private static Vector256<float> Accumulate<TFormat, TDot>(Vector256<float> acc, in Tile256 tile, Q8Row x, int unit)
         where TFormat : struct, IQuantFormat where TDot : IByteDot256
     {
-        float dx = x.Scales[unit];
-        if (TFormat.SplitScales)
-        {
-            TDot.DotHalves<TFormat>(tile, x.Quants + 32 * unit, out var low, out var high);
-            int lowSum = x.LowSums[unit];
-            if (TFormat.Offset != 0)
-            {
-                low -= Vector256.Create(TFormat.Offset * lowSum);
-                high -= Vector256.Create(TFormat.Offset * (x.Sums[unit] - lowSum));
-            }
-            acc = Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle(low), tile.Scales * Vector256.Create(dx), acc);
-            acc = Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle(high), tile.HighScales * Vector256.Create(dx), acc);
-        }
-        else
-        {
-            var dot = TDot.Dot<TFormat>(tile, x.Quants + 32 * unit);
-            if (TFormat.Offset != 0) dot -= Vector256.Create(TFormat.Offset * x.Sums[unit]);
-            acc = Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle(dot), tile.Scales * Vector256.Create(dx), acc);
-        }
-        if (TFormat.HasMins) acc = Vector256.FusedMultiplyAdd(tile.Mins, Vector256.Create(-dx * x.Sums[unit]), acc);
+        acc = TFormat.SplitScales ? AddHalves<TFormat, TDot>(acc, tile, x, unit) : AddWhole<TFormat, TDot>(acc, tile, x, unit);
+        if (TFormat.HasMins) acc = Vector256.FusedMultiplyAdd(tile.Mins, Vector256.Create(-x.Scales[unit] * x.Sums[unit]), acc);
         return acc;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> AddWhole<TFormat, TDot>(Vector256<float> acc, in Tile256 tile, Q8Row x, int unit)
+        where TFormat : struct, IQuantFormat where TDot : IByteDot256
+    {
+        var dot = TDot.Dot<TFormat>(tile, x.Quants + 32 * unit);
+        if (TFormat.Offset != 0) dot -= Vector256.Create(TFormat.Offset * x.Sums[unit]);
+        return Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle(dot), tile.Scales * Vector256.Create(x.Scales[unit]), acc);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> AddHalves<TFormat, TDot>(Vector256<float> acc, in Tile256 tile, Q8Row x, int unit)
+        where TFormat : struct, IQuantFormat where TDot : IByteDot256
+    {
+        TDot.DotHalves<TFormat>(tile, x.Quants + 32 * unit, out var low, out var high);
+        int lowSum = x.LowSums[unit];
+        if (TFormat.Offset != 0)
+        {
+            low -= Vector256.Create(TFormat.Offset * lowSum);
+            high -= Vector256.Create(TFormat.Offset * (x.Sums[unit] - lowSum));
+        }
+        var dx = Vector256.Create(x.Scales[unit]);
+        acc = Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle(low), tile.Scales * dx, acc);
+        return Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle(high), tile.HighScales * dx, acc);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
