@@ -78,7 +78,7 @@ public sealed class LanguageModel : IDisposable
         ArgumentNullException.ThrowIfNull(path);
         options ??= new LoadOptions();
         progress?.Report(0f);
-        var model = GroveModel.Load(path);
+        var model = GroveModel.Load(path, repack: options.Repack);
         try
         {
             cancellationToken.ThrowIfCancellationRequested();

@@ -12,4 +12,8 @@ public sealed record LoadOptions
     /// <summary>What <see cref="LanguageModel.OpenSession"/> and <see cref="LanguageModel.OpenChat"/> reserve when
     /// they are given no options of their own.</summary>
     public SessionOptions Session { get; init; } = new();
+
+    /// <summary>Re-lay Q4_0/Q8_0 weights out at load into the tiled layout the fast kernels read (a private copy, with
+    /// the file's pages released tensor by tensor); false reads every weight zero-copy from the mapped file.</summary>
+    public bool Repack { get; init; } = true;
 }

@@ -36,7 +36,8 @@ internal static class ChatCommand
         var system = SystemOption();
         var thinking = new ThinkingOptions();
         var sampling = new SamplingOptions();
-        var command = new Command("chat", "Chat with a model in the terminal") { maxTokens, system };
+        var noRepack = ModelOptions.NoRepack();
+        var command = new Command("chat", "Chat with a model in the terminal") { maxTokens, system, noRepack };
         model.AddTo(command);
         thinking.AddTo(command);
         sessionGroup.AddTo(command);
@@ -45,7 +46,7 @@ internal static class ChatCommand
         {
             var generation = new GenerationOptions { MaxTokens = parse.GetValue(maxTokens), Sampler = sampling.Read(parse) };
             var sessionOptions = sessionGroup.Read(parse);
-            using var loaded = ModelLoader.Open(model.Resolve(parse));
+            using var loaded = ModelLoader.Open(model.Resolve(parse), new Cpu.LoadOptions { Repack = !parse.GetValue(noRepack) });
             using var session = loaded.OpenSession(sessionOptions);
             var chat = new ChatSession(session, new ChatSessionOptions { SystemPrompt = parse.GetValue(system), Thinking = thinking.Thinking(parse) });
             return Loop(chat, loaded, generation, thinking.Hide(parse));

@@ -27,18 +27,20 @@ internal static class PerplexityCommand
         {
             Description = "file of the base model's log-probabilities: written, or read with --kl-divergence",
         };
+        var kvType = ModelOptions.KvCache();
         var kl = new Option<bool>("--kl-divergence") { Description = "compare with the --kl-divergence-base file instead of writing it" };
         var command = new Command("perplexity", "Measure a model's perplexity on a text file, or its KL divergence from a base model")
         {
-            threads, context, file, chunks, klBase, kl,
+            threads, context, file, chunks, klBase, kl, kvType,
         };
         model.AddTo(command);
         command.SetAction(parse => Run(new FileInfo(model.ResolveOrDemo(parse)), parse.GetValue(threads), parse.GetValue(context),
-            parse.GetRequiredValue(file), parse.GetValue(chunks), parse.GetValue(klBase)?.FullName, parse.GetValue(kl)));
+            parse.GetRequiredValue(file), parse.GetValue(chunks), parse.GetValue(klBase)?.FullName, parse.GetValue(kl), parse.GetValue(kvType)));
         return command;
     }
 
-    private static int Run(FileInfo modelFile, int threads, int contextLength, FileInfo textFile, int maxChunks, string? klBasePath, bool compare)
+    private static int Run(FileInfo modelFile, int threads, int contextLength, FileInfo textFile, int maxChunks, string? klBasePath, bool compare,
+        KvCacheType kvType)
     {
         if (compare && klBasePath is null) throw new UserInputException("--kl-divergence needs --kl-divergence-base FILE");
         if (contextLength < 8) throw new UserInputException("--ctx must be at least 8");
@@ -58,7 +60,7 @@ internal static class PerplexityCommand
         var klStats = compare ? new KlDivergenceStats() : null;
         var logProbs = new float[vocab];
         var baseLogProbs = new float[vocab];
-        using var forward = new GroveForward(loaded, contextLength, threads, Math.Min(contextLength, 512));
+        using var forward = new GroveForward(loaded, contextLength, threads, Math.Min(contextLength, 512), kvType);
         var logits = new float[contextLength * vocab];
         double nll = 0, nllSquares = 0;
         int scored = 0;

@@ -25,7 +25,8 @@ internal static class RunCommand
         var jsonSchema = new Option<FileInfo>("--json-schema") { Description = "answer with JSON valid under the JSON Schema in this file" }.ExistingFile();
         var json = new Option<bool>("--json") { Description = "answer with a JSON object" };
         var sampling = new SamplingOptions();
-        var command = new Command("run", "Answer one prompt and exit") { promptWords, prompt, promptFile, maxTokens, system, raw, verbose, jsonSchema, json };
+        var noRepack = ModelOptions.NoRepack();
+        var command = new Command("run", "Answer one prompt and exit") { promptWords, prompt, promptFile, maxTokens, system, raw, verbose, jsonSchema, json, noRepack };
         model.AddTo(command);
         thinking.AddTo(command);
         sessionOptions.AddTo(command);
@@ -34,7 +35,7 @@ internal static class RunCommand
         {
             string text = ReadPrompt(parse.GetValue(promptWords) ?? [], parse.GetValue(prompt), parse.GetValue(promptFile));
             var grammar = OutputGrammar.Read(parse.GetValue(jsonSchema), parse.GetValue(json));
-            using var loaded = ModelLoader.Open(model.Resolve(parse, cancel));
+            using var loaded = ModelLoader.Open(model.Resolve(parse, cancel), new Cpu.LoadOptions { Repack = !parse.GetValue(noRepack) });
             using var session = loaded.OpenSession(sessionOptions.Read(parse));
             var generation = new GenerationOptions { MaxTokens = parse.GetValue(maxTokens), Sampler = sampling.Read(parse), Grammar = grammar };
             // A grammar holds from the first token, so the answer starts after an empty think block.

@@ -31,10 +31,11 @@ internal static class ServeCommand
         var timeout = new Option<int>("--timeout") { Description = "seconds a request may wait and generate; then its answer ends with finish_reason length", DefaultValueFactory = _ => 600 }.InRange(1, 1 << 24);
         var grace = new Option<int>("--shutdown-grace") { Description = "seconds running answers may finish after SIGTERM/Ctrl-C before they are ended", DefaultValueFactory = _ => 10 }.InRange(0, 1 << 24);
         var cors = new Option<string[]>("--cors-origin") { Description = "allow browser calls from this origin (repeatable; * for any)", AllowMultipleArgumentsPerToken = false };
+        var noRepack = ModelOptions.NoRepack();
         var sampling = new SamplingOptions();
         var command = new Command("serve", "Serve a model over an OpenAI-compatible HTTP API")
         {
-            host, port, apiKey, parallel, threads, context, kvCache, gpuLayers, gpuExperts, maxTokens, noThink, quiet, maxQueue, maxBody, timeout, grace, cors,
+            host, port, apiKey, parallel, threads, context, kvCache, gpuLayers, gpuExperts, maxTokens, noThink, quiet, maxQueue, maxBody, timeout, grace, cors, noRepack,
         };
         model.AddTo(command);
         command.Description += ". Limits: a body over --max-body-kb gets 413; beyond --parallel running and --max-queue waiting, 503 with "
@@ -81,7 +82,7 @@ internal static class ServeCommand
             };
             LanguageModel? loaded = null;
             // Listens first, so /health answers "loading" while the model loads.
-            var server = await OpenAiServer.StartAsync(() => loaded = ModelLoader.Open(file, new LoadOptions { Name = file is null ? "grovemoe-demo" : null }),
+            var server = await OpenAiServer.StartAsync(() => loaded = ModelLoader.Open(file, new LoadOptions { Name = file is null ? "grovemoe-demo" : null, Repack = !parse.GetValue(noRepack) }),
                 options, cancel);
             try
             {

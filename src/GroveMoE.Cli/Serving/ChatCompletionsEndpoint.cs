@@ -15,6 +15,8 @@ internal sealed class ChatCompletionsEndpoint(GroveChatClient client, string mod
         var messages = RequestMapping.Messages(request);
         var options = RequestMapping.Options(request);
         using var turn = turns.Begin(context);
+        var typed = (options.RawRepresentationFactory?.Invoke(client) as GroveRequestOptions ?? new()) with { Deadline = turn.Deadline };
+        options.RawRepresentationFactory = _ => typed;
         long created = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
         bool stream = request.Stream == true;
 

@@ -15,6 +15,7 @@ internal sealed class CompletionsEndpoint(SessionPool pool, GroveChatClient clie
         var generation = client.GenerationOptionsFor(RequestMapping.Sampling(r.MaxTokens, r.Temperature, r.TopP, r.TopK, r.MinP,
             r.RepeatPenalty, r.PresencePenalty, r.Seed, r.Stop));
         using var turn = turns.Begin(context);
+        generation = generation with { Deadline = turn.Deadline };
         string id = $"cmpl-{Guid.NewGuid():N}";
         long created = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
 

@@ -59,15 +59,18 @@ public sealed class GroveChatClient : IChatClient
         Metadata = new ChatClientMetadata("GroveMoE.Cpu", null, _model.Name);
     }
 
+    /// <summary>The provider name "GroveMoE.Cpu" and the model's name as its default model id.</summary>
     public ChatClientMetadata Metadata { get; }
 
     /// <summary>Requests waiting for a session now.</summary>
     public int Waiting => _pool.Waiting;
 
+    /// <inheritdoc/>
     public Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null,
         CancellationToken cancellationToken = default) =>
         GetStreamingResponseAsync(messages, options, cancellationToken).ToChatResponseAsync(cancellationToken);
 
+    /// <inheritdoc/>
     public async IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(IEnumerable<ChatMessage> messages,
         ChatOptions? options = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
@@ -222,9 +225,11 @@ public sealed class GroveChatClient : IChatClient
             StopSequences = options.StopSequences is { Count: > 0 } stops ? [.. stops] : generation.StopSequences,
             Sampler = sampler,
             IgnoreEos = typed?.IgnoreEos ?? generation.IgnoreEos,
+            Deadline = typed?.Deadline ?? generation.Deadline,
         };
     }
 
+    /// <summary>The client itself, its <see cref="ChatClientMetadata"/> or its <see cref="LanguageModel"/>; null for anything else or any key.</summary>
     public object? GetService(Type serviceType, object? serviceKey = null) =>
         serviceKey is not null ? null
         : serviceType == typeof(ChatClientMetadata) ? Metadata

@@ -19,4 +19,8 @@ public sealed record GroveRequestOptions
 
     /// <summary>Keep generating past end-of-text tokens, as llama.cpp's ignore_eos.</summary>
     public bool? IgnoreEos { get; init; }
+
+    /// <summary>When the answer must end (<see cref="Generation.GenerationOptions.Deadline"/>): past it, it ends with finish
+    /// reason length and its usage, where a cancellation would throw.</summary>
+    public DateTimeOffset? Deadline { get; init; }
 }

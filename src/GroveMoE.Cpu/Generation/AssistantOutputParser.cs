@@ -6,10 +6,14 @@ namespace GroveMoE.Cpu.Generation;
 /// <summary>What the model wrote, taken apart: reasoning, answer text, or one tool call.</summary>
 public readonly record struct AssistantPart(AssistantPartKind Kind, string Text, ToolCall? Call = null);
 
+/// <summary>What an <see cref="AssistantPart"/> holds.</summary>
 public enum AssistantPartKind
 {
+    /// <summary>Text of the think block.</summary>
     Reasoning,
+    /// <summary>Answer text.</summary>
     Content,
+    /// <summary>One complete tool call, in <see cref="AssistantPart.Call"/>.</summary>
     ToolCall,
 }
 
@@ -33,6 +37,7 @@ public sealed class AssistantOutputParser(bool reasoningFirst, bool parseToolCal
     /// <summary>How many tool calls came out so far.</summary>
     public int ToolCalls => _calls;
 
+    /// <summary>Adds a streamed piece and appends to <paramref name="output"/> the parts now known to be complete.</summary>
     public void Push(string piece, List<AssistantPart> output)
     {
         _pending.Append(piece);

@@ -20,6 +20,7 @@ internal sealed class GenerationJob
     private readonly GroveTokenizer _tokenizer;
     private readonly int _maxTokens;
     private readonly bool _ignoreEos;
+    private readonly DateTimeOffset? _deadline;
     private readonly Stopwatch _clock = Stopwatch.StartNew();
     private readonly Channel<string> _pieces = Channel.CreateUnbounded<string>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
     private readonly TaskCompletionSource _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -39,6 +40,7 @@ internal sealed class GenerationJob
         ContextLength = contextLength;
         _maxTokens = options.MaxTokens;
         _ignoreEos = options.IgnoreEos;
+        _deadline = options.Deadline;
         _sampler = new Sampler(options.Sampler, vocab);
         _decoder = new StreamingDecoder(tokenizer);
         _stops = new StopSequenceFilter(options.StopSequences);
@@ -88,7 +90,7 @@ internal sealed class GenerationJob
     /// </summary>
     public FinishReason? Advance(ReadOnlySpan<float> logits)
     {
-        if (Generated >= _maxTokens) return FinishReason.Length;
+        if (Generated >= _maxTokens || DateTimeOffset.UtcNow >= _deadline) return FinishReason.Length;
         if (Stopping) return FinishReason.Cancelled;
         var history = CollectionsMarshal.AsSpan(Tokens);
         var banned = _ignoreEos ? _tokenizer.StopIds : default;

@@ -31,10 +31,15 @@ public sealed class InferenceSession : IDisposable
         _slot = slot;
     }
 
+    /// <summary>The weights it runs (not owned).</summary>
     public GroveModel Model => _scheduler.Model;
+    /// <summary>The tokenizer that decodes its output.</summary>
     public GroveTokenizer Tokenizer => _scheduler.Tokenizer;
+    /// <summary>Positions its KV cache holds: prompt and answer together.</summary>
     public int ContextLength => _scheduler.ContextLength;
+    /// <summary>Worker threads of its forward pass, the caller's included.</summary>
     public int Threads => _scheduler.Threads;
+    internal BatchScheduler Scheduler => _scheduler;
 
     /// <summary>The tokens whose keys and values are in the cache, in order.</summary>
     public IReadOnlyList<int> Tokens => _tokens;
@@ -97,6 +102,7 @@ public sealed class InferenceSession : IDisposable
         yield return new GenerationUpdate("", job.Stats!);
     }
 
+    /// <summary>Frees its scheduler when it owns one, else gives its slot back to the shared scheduler.</summary>
     public void Dispose()
     {
         if (_disposed) return;

@@ -37,27 +37,18 @@ internal readonly unsafe struct Avx2ByteDot : IByteDot256
     /// half weighted 16 in the vpmaddwd.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector256<int> Dot<TFormat>(in Tile256 t, sbyte* x) where TFormat : struct, IQuantFormat =>
-        TFormat.WeightBits <= 4 ? Narrow(t, x) : TFormat.WeightBits <= 6 ? Halves<TFormat>(t, x) : Wide(t, x);
-
-    // The widths are separate methods so that a format's dot inlines only its own: the JIT charges the IL of every
-    // branch against the caller's inlining budget, and the four-token GEMM ran out of it (Accumulate left as a call).
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<int> Narrow(in Tile256 t, sbyte* x) =>
-        Widen(Pairs(t.W0, x) + Pairs(t.W1, x + 4) + Pairs(t.W2, x + 8) + Pairs(t.W3, x + 12)
-            + Pairs(t.W4, x + 16) + Pairs(t.W5, x + 20) + Pairs(t.W6, x + 24) + Pairs(t.W7, x + 28), 1);
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<int> Halves<TFormat>(in Tile256 t, sbyte* x) where TFormat : struct, IQuantFormat
+    public static Vector256<int> Dot<TFormat>(in Tile256 t, sbyte* x) where TFormat : struct, IQuantFormat
     {
-        DotHalves<TFormat>(t, x, out var low, out var high);
-        return low + high;
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<int> Wide(in Tile256 t, sbyte* x)
-    {
+        if (TFormat.WeightBits <= 4)
+        {
+            return Widen(Pairs(t.W0, x) + Pairs(t.W1, x + 4) + Pairs(t.W2, x + 8) + Pairs(t.W3, x + 12)
+                + Pairs(t.W4, x + 16) + Pairs(t.W5, x + 20) + Pairs(t.W6, x + 24) + Pairs(t.W7, x + 28), 1);
+        }
+        if (TFormat.WeightBits <= 6)
+        {
+            DotHalves<TFormat>(t, x, out var low, out var high);
+            return low + high;
+        }
         var lo = Pairs(Low(t.W0), x) + Pairs(Low(t.W1), x + 4) + Pairs(Low(t.W2), x + 8) + Pairs(Low(t.W3), x + 12)
             + Pairs(Low(t.W4), x + 16) + Pairs(Low(t.W5), x + 20) + Pairs(Low(t.W6), x + 24) + Pairs(Low(t.W7), x + 28);
         var hi = Pairs(High(t.W0), x) + Pairs(High(t.W1), x + 4) + Pairs(High(t.W2), x + 8) + Pairs(High(t.W3), x + 12)
@@ -68,29 +59,18 @@ internal readonly unsafe struct Avx2ByteDot : IByteDot256
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void DotHalves<TFormat>(in Tile256 t, sbyte* x, out Vector256<int> low, out Vector256<int> high) where TFormat : struct, IQuantFormat
     {
-        if (TFormat.WeightBits <= 5)
-        {
-            low = Widen(Pairs(t.W0, x) + Pairs(t.W1, x + 4) + Pairs(t.W2, x + 8) + Pairs(t.W3, x + 12), 1);
-            high = Widen(Pairs(t.W4, x + 16) + Pairs(t.W5, x + 20) + Pairs(t.W6, x + 24) + Pairs(t.W7, x + 28), 1);
-        }
-        else if (TFormat.WeightBits <= 6) SixBitHalves(t, x, out low, out high);
-        else WideHalves(t, x, out low, out high);
+        low = Half<TFormat>(t.W0, t.W1, t.W2, t.W3, x);
+        high = Half<TFormat>(t.W4, t.W5, t.W6, t.W7, x + 16);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void SixBitHalves(in Tile256 t, sbyte* x, out Vector256<int> low, out Vector256<int> high)
+    private static Vector256<int> Half<TFormat>(Vector256<byte> w0, Vector256<byte> w1, Vector256<byte> w2, Vector256<byte> w3, sbyte* x)
+        where TFormat : struct, IQuantFormat
     {
-        low = Widen(Pairs(t.W0, x) + Pairs(t.W1, x + 4), 1) + Widen(Pairs(t.W2, x + 8) + Pairs(t.W3, x + 12), 1);
-        high = Widen(Pairs(t.W4, x + 16) + Pairs(t.W5, x + 20), 1) + Widen(Pairs(t.W6, x + 24) + Pairs(t.W7, x + 28), 1);
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void WideHalves(in Tile256 t, sbyte* x, out Vector256<int> low, out Vector256<int> high)
-    {
-        low = Widen(Pairs(Low(t.W0), x) + Pairs(Low(t.W1), x + 4) + Pairs(Low(t.W2), x + 8) + Pairs(Low(t.W3), x + 12), 1)
-            + Widen(Pairs(High(t.W0), x) + Pairs(High(t.W1), x + 4) + Pairs(High(t.W2), x + 8) + Pairs(High(t.W3), x + 12), 16);
-        high = Widen(Pairs(Low(t.W4), x + 16) + Pairs(Low(t.W5), x + 20) + Pairs(Low(t.W6), x + 24) + Pairs(Low(t.W7), x + 28), 1)
-            + Widen(Pairs(High(t.W4), x + 16) + Pairs(High(t.W5), x + 20) + Pairs(High(t.W6), x + 24) + Pairs(High(t.W7), x + 28), 16);
+        if (TFormat.WeightBits <= 5) return Widen(Pairs(w0, x) + Pairs(w1, x + 4) + Pairs(w2, x + 8) + Pairs(w3, x + 12), 1);
+        if (TFormat.WeightBits <= 6) return Widen(Pairs(w0, x) + Pairs(w1, x + 4), 1) + Widen(Pairs(w2, x + 8) + Pairs(w3, x + 12), 1);
+        return Widen(Pairs(Low(w0), x) + Pairs(Low(w1), x + 4) + Pairs(Low(w2), x + 8) + Pairs(Low(w3), x + 12), 1)
+            + Widen(Pairs(High(w0), x) + Pairs(High(w1), x + 4) + Pairs(High(w2), x + 8) + Pairs(High(w3), x + 12), 16);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -156,28 +136,40 @@ internal static unsafe class Avx512ByteDot
     public static Vector512<int> Dot(Vector512<byte> u, Vector512<sbyte> s) =>
         Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(u, s), Vector512.Create((short)1));
 
-    /// <summary>The 512-bit form of <see cref="Avx2ByteDot.Dot{TFormat}"/>: sixteen rows at once.</summary>
+    /// <summary>
+    /// The 512-bit form of <see cref="Avx2ByteDot.Dot{TFormat}"/>: sixteen rows at once. Each width is a method of its
+    /// own so this one stays small: the JIT's inlining budget counts a callee's whole IL before it folds the branches
+    /// on the format, and the four-token GEMM inlines this four times per unit.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<int> Dot<TFormat>(in Tile512 t, sbyte* x) where TFormat : struct, IQuantFormat =>
-        TFormat.WeightBits <= 4 ? Narrow(t, x) : TFormat.WeightBits <= 6 ? Halves<TFormat>(t, x) : Wide(t, x);
+        TFormat.WeightBits <= 4 ? Dot4(t, x) : TFormat.WeightBits <= 6 ? DotSum<TFormat>(t, x) : Dot8(t, x);
 
-    // The widths are separate methods so that a format's dot inlines only its own: the JIT charges the IL of every
-    // branch against the caller's inlining budget, and the four-token GEMM ran out of it (Accumulate left as a call).
+    /// <summary>4-bit weights, the decode and prompt path of Q4_0: intrinsics written out rather than through
+    /// <see cref="Pairs"/>, eight inlinings fewer per call for the budget.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<int> Dot4(in Tile512 t, sbyte* x)
+    {
+        var sum = Avx512BW.MultiplyAddAdjacent(t.W0, Vector512.Create(*(int*)x).AsSByte())
+            + Avx512BW.MultiplyAddAdjacent(t.W1, Vector512.Create(*(int*)(x + 4)).AsSByte())
+            + Avx512BW.MultiplyAddAdjacent(t.W2, Vector512.Create(*(int*)(x + 8)).AsSByte())
+            + Avx512BW.MultiplyAddAdjacent(t.W3, Vector512.Create(*(int*)(x + 12)).AsSByte())
+            + Avx512BW.MultiplyAddAdjacent(t.W4, Vector512.Create(*(int*)(x + 16)).AsSByte())
+            + Avx512BW.MultiplyAddAdjacent(t.W5, Vector512.Create(*(int*)(x + 20)).AsSByte())
+            + Avx512BW.MultiplyAddAdjacent(t.W6, Vector512.Create(*(int*)(x + 24)).AsSByte())
+            + Avx512BW.MultiplyAddAdjacent(t.W7, Vector512.Create(*(int*)(x + 28)).AsSByte());
+        return Avx512BW.MultiplyAddAdjacent(sum, Vector512.Create((short)1));
+    }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector512<int> Narrow(in Tile512 t, sbyte* x) =>
-        Widen(Pairs(t.W0, x) + Pairs(t.W1, x + 4) + Pairs(t.W2, x + 8) + Pairs(t.W3, x + 12)
-            + Pairs(t.W4, x + 16) + Pairs(t.W5, x + 20) + Pairs(t.W6, x + 24) + Pairs(t.W7, x + 28), 1);
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector512<int> Halves<TFormat>(in Tile512 t, sbyte* x) where TFormat : struct, IQuantFormat
+    private static Vector512<int> DotSum<TFormat>(in Tile512 t, sbyte* x) where TFormat : struct, IQuantFormat
     {
         DotHalves<TFormat>(t, x, out var low, out var high);
         return low + high;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector512<int> Wide(in Tile512 t, sbyte* x)
+    private static Vector512<int> Dot8(in Tile512 t, sbyte* x)
     {
         var lo = Pairs(Low(t.W0), x) + Pairs(Low(t.W1), x + 4) + Pairs(Low(t.W2), x + 8) + Pairs(Low(t.W3), x + 12)
             + Pairs(Low(t.W4), x + 16) + Pairs(Low(t.W5), x + 20) + Pairs(Low(t.W6), x + 24) + Pairs(Low(t.W7), x + 28);
@@ -189,29 +181,18 @@ internal static unsafe class Avx512ByteDot
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void DotHalves<TFormat>(in Tile512 t, sbyte* x, out Vector512<int> low, out Vector512<int> high) where TFormat : struct, IQuantFormat
     {
-        if (TFormat.WeightBits <= 5)
-        {
-            low = Widen(Pairs(t.W0, x) + Pairs(t.W1, x + 4) + Pairs(t.W2, x + 8) + Pairs(t.W3, x + 12), 1);
-            high = Widen(Pairs(t.W4, x + 16) + Pairs(t.W5, x + 20) + Pairs(t.W6, x + 24) + Pairs(t.W7, x + 28), 1);
-        }
-        else if (TFormat.WeightBits <= 6) SixBitHalves(t, x, out low, out high);
-        else WideHalves(t, x, out low, out high);
+        low = Half<TFormat>(t.W0, t.W1, t.W2, t.W3, x);
+        high = Half<TFormat>(t.W4, t.W5, t.W6, t.W7, x + 16);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void SixBitHalves(in Tile512 t, sbyte* x, out Vector512<int> low, out Vector512<int> high)
+    private static Vector512<int> Half<TFormat>(Vector512<byte> w0, Vector512<byte> w1, Vector512<byte> w2, Vector512<byte> w3, sbyte* x)
+        where TFormat : struct, IQuantFormat
     {
-        low = Widen(Pairs(t.W0, x) + Pairs(t.W1, x + 4), 1) + Widen(Pairs(t.W2, x + 8) + Pairs(t.W3, x + 12), 1);
-        high = Widen(Pairs(t.W4, x + 16) + Pairs(t.W5, x + 20), 1) + Widen(Pairs(t.W6, x + 24) + Pairs(t.W7, x + 28), 1);
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void WideHalves(in Tile512 t, sbyte* x, out Vector512<int> low, out Vector512<int> high)
-    {
-        low = Widen(Pairs(Low(t.W0), x) + Pairs(Low(t.W1), x + 4) + Pairs(Low(t.W2), x + 8) + Pairs(Low(t.W3), x + 12), 1)
-            + Widen(Pairs(High(t.W0), x) + Pairs(High(t.W1), x + 4) + Pairs(High(t.W2), x + 8) + Pairs(High(t.W3), x + 12), 16);
-        high = Widen(Pairs(Low(t.W4), x + 16) + Pairs(Low(t.W5), x + 20) + Pairs(Low(t.W6), x + 24) + Pairs(Low(t.W7), x + 28), 1)
-            + Widen(Pairs(High(t.W4), x + 16) + Pairs(High(t.W5), x + 20) + Pairs(High(t.W6), x + 24) + Pairs(High(t.W7), x + 28), 16);
+        if (TFormat.WeightBits <= 5) return Widen(Pairs(w0, x) + Pairs(w1, x + 4) + Pairs(w2, x + 8) + Pairs(w3, x + 12), 1);
+        if (TFormat.WeightBits <= 6) return Widen(Pairs(w0, x) + Pairs(w1, x + 4), 1) + Widen(Pairs(w2, x + 8) + Pairs(w3, x + 12), 1);
+        return Widen(Pairs(Low(w0), x) + Pairs(Low(w1), x + 4) + Pairs(Low(w2), x + 8) + Pairs(Low(w3), x + 12), 1)
+            + Widen(Pairs(High(w0), x) + Pairs(High(w1), x + 4) + Pairs(High(w2), x + 8) + Pairs(High(w3), x + 12), 16);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

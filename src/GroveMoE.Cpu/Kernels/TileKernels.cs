@@ -36,8 +36,9 @@ internal static unsafe class TileKernels
     }
 
     // ---- 512 bits: a whole group per vector ----
-    // The row·vector and GEMM bodies are separate methods (NoInlining): inlined into one driver they exceeded the
-    // JIT's inlining budget, which then left the byte dots and Accumulate as calls (4-token GEMM 5× slower).
+    // The row·vector and GEMM bodies are methods of their own, called once per group of 16 rows: inlined into the
+    // driver they overran the JIT's inlining budget once the formats grew, and the GEMM then called its dot helpers
+    // per unit (4-5× slower, kernel probe).
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Run512<TFormat>(byte* tiles, int rows, int columns, int groupStart, int groupEnd,
@@ -45,32 +46,20 @@ internal static unsafe class TileKernels
     {
         int blocks = columns / TFormat.BlockValues, units = columns / 32;
         long groupBytes = TFormat.GroupBytes(blocks);
-        Q8Row* four = stackalloc Q8Row[Tokens];
         for (int g = groupStart; g < groupEnd; g++)
         {
             byte* group = tiles + g * groupBytes;
-            for (int i = 0; i < inputs;)
-            {
-                int count = Math.Min(Tokens, inputs - i);
-                if (count == 1)
-                {
-                    Store(RowVector512<TFormat>(group, blocks, units, x[i]), output + (long)i * stride + g * Rows, rows - g * Rows);
-                    i++;
-                    continue;
-                }
-                // Two or three left over still take the four-token kernel (the last repeated): one unpacking of
-                // each unit costs less than two or three single-token passes.
-                for (int k = 0; k < Tokens; k++) four[k] = x[i + Math.Min(k, count - 1)];
-                Gemm512<TFormat>(group, blocks, units, four, count, output + (long)i * stride + g * Rows, stride, rows - g * Rows);
-                i += count;
-            }
+            float* o = output + g * Rows;
+            int valid = rows - g * Rows;
+            int i = 0;
+            for (; i + 2 <= inputs; i += 2) Gemm512<TFormat>(group, blocks, units, x[i], x[i + 1], o + (long)i * stride, stride, valid);
+            if (i < inputs) Store(RowVector512<TFormat>(group, blocks, units, x[i]), o + (long)i * stride, valid);
         }
     }
 
     /// <summary>
     /// One accumulator, as <see cref="Gemm512{TFormat}"/> has per token, so the two round alike. A second accumulator
-    /// (even and odd units) bought nothing measurable, and giving the GEMM two per token made the JIT spill them
-    /// (2.5× slower four-token GEMM, kernel probe).
+    /// (even and odd units) bought nothing measurable, and two per token in the GEMM made the JIT spill them.
     /// </summary>
     [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     private static Vector512<float> RowVector512<TFormat>(byte* group, int blocks, int units, Q8Row x) where TFormat : struct, IQuantFormat
@@ -80,45 +69,51 @@ internal static unsafe class TileKernels
         return acc;
     }
 
+    /// <summary>
+    /// Two tokens per unpacking of each unit, not four: the JIT's inlining budget holds two tokens' dots in one method
+    /// and gave up inside the third and fourth (calls per unit, 4-5× slower than this).
+    /// </summary>
     [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
-    private static void Gemm512<TFormat>(byte* group, int blocks, int units, Q8Row* x, int count, float* output, int stride, int validRows)
+    private static void Gemm512<TFormat>(byte* group, int blocks, int units, Q8Row x0, Q8Row x1, float* output, int stride, int validRows)
         where TFormat : struct, IQuantFormat
     {
-        // The four accumulators live in memory and one Accumulate site serves the four tokens: four inlined copies of
-        // it exceeded the JIT's inlining budget (the fourth became a call: 3-5× slower four-token GEMM), and an L1 load
-        // and store per token and unit cost less than that (kernel probe, bench/README.md "K-quant speed").
-        var acc = stackalloc Vector512<float>[Tokens];
-        for (int k = 0; k < Tokens; k++) acc[k] = default;
+        Vector512<float> acc0 = default, acc1 = default;
         for (int u = 0; u < units; u++)
         {
             var tile = TFormat.Load512(group, blocks, u);
-            for (int k = 0; k < Tokens; k++) acc[k] = Accumulate<TFormat>(acc[k], tile, x[k], u);
+            acc0 = Accumulate<TFormat>(acc0, tile, x0, u);
+            acc1 = Accumulate<TFormat>(acc1, tile, x1, u);
         }
-        for (int k = 0; k < count; k++) Store(acc[k], output + k * (long)stride, validRows);
+        Store(acc0, output, validRows);
+        Store(acc1, output + stride, validRows);
     }
 
+    /// <summary>
+    /// A unit's contribution for one token, in two forms, each a method of its own for the same reason as
+    /// <see cref="Avx512ByteDot.Dot{TFormat}"/>.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector512<float> Accumulate<TFormat>(Vector512<float> acc, in Tile512 tile, Q8Row x, int unit)
+        where TFormat : struct, IQuantFormat =>
+        TFormat.SplitScales ? AccumulateSplit<TFormat>(acc, tile, x, unit) : AccumulateWhole<TFormat>(acc, tile, x, unit);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<float> AccumulateWhole<TFormat>(Vector512<float> acc, in Tile512 tile, Q8Row x, int unit)
         where TFormat : struct, IQuantFormat
     {
-        acc = TFormat.SplitScales ? AddHalves<TFormat>(acc, tile, x, unit) : AddWhole<TFormat>(acc, tile, x, unit);
-        if (TFormat.HasMins) acc = Vector512.FusedMultiplyAdd(tile.Mins, Vector512.Create(-x.Scales[unit] * x.Sums[unit]), acc);
+        float dx = x.Scales[unit];
+        var dot = Avx512ByteDot.Dot<TFormat>(tile, x.Quants + 32 * unit);
+        if (TFormat.Offset != 0) dot -= Vector512.Create(TFormat.Offset * x.Sums[unit]);
+        acc = Vector512.FusedMultiplyAdd(Vector512.ConvertToSingle(dot), tile.Scales * Vector512.Create(dx), acc);
+        if (TFormat.HasMins) acc = Vector512.FusedMultiplyAdd(tile.Mins, Vector512.Create(-dx * x.Sums[unit]), acc);
         return acc;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector512<float> AddWhole<TFormat>(Vector512<float> acc, in Tile512 tile, Q8Row x, int unit)
+    private static Vector512<float> AccumulateSplit<TFormat>(Vector512<float> acc, in Tile512 tile, Q8Row x, int unit)
         where TFormat : struct, IQuantFormat
     {
-        var dot = Avx512ByteDot.Dot<TFormat>(tile, x.Quants + 32 * unit);
-        if (TFormat.Offset != 0) dot -= Vector512.Create(TFormat.Offset * x.Sums[unit]);
-        return Vector512.FusedMultiplyAdd(Vector512.ConvertToSingle(dot), tile.Scales * Vector512.Create(x.Scales[unit]), acc);
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector512<float> AddHalves<TFormat>(Vector512<float> acc, in Tile512 tile, Q8Row x, int unit)
-        where TFormat : struct, IQuantFormat
-    {
+        float dx = x.Scales[unit];
         Avx512ByteDot.DotHalves<TFormat>(tile, x.Quants + 32 * unit, out var low, out var high);
         int lowSum = x.LowSums[unit];
         if (TFormat.Offset != 0)
@@ -126,9 +121,10 @@ internal static unsafe class TileKernels
             low -= Vector512.Create(TFormat.Offset * lowSum);
             high -= Vector512.Create(TFormat.Offset * (x.Sums[unit] - lowSum));
         }
-        var dx = Vector512.Create(x.Scales[unit]);
-        acc = Vector512.FusedMultiplyAdd(Vector512.ConvertToSingle(low), tile.Scales * dx, acc);
-        return Vector512.FusedMultiplyAdd(Vector512.ConvertToSingle(high), tile.HighScales * dx, acc);
+        acc = Vector512.FusedMultiplyAdd(Vector512.ConvertToSingle(low), tile.Scales * Vector512.Create(dx), acc);
+        acc = Vector512.FusedMultiplyAdd(Vector512.ConvertToSingle(high), tile.HighScales * Vector512.Create(dx), acc);
+        if (TFormat.HasMins) acc = Vector512.FusedMultiplyAdd(tile.Mins, Vector512.Create(-dx * x.Sums[unit]), acc);
+        return acc;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -173,7 +169,7 @@ internal static unsafe class TileKernels
         }
     }
 
-    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static (Vector256<float>, Vector256<float>) RowVector256<TFormat, TDot>(byte* group, int blocks, int units, Q8Row x)
         where TFormat : struct, IQuantFormat where TDot : IByteDot256
     {
@@ -186,24 +182,11 @@ internal static unsafe class TileKernels
         return (acc0, acc1);
     }
 
-    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Gemm256<TFormat, TDot>(byte* group, int blocks, int units, int half, Q8Row* x, int count, float* output,
         int stride, int validRows) where TFormat : struct, IQuantFormat where TDot : IByteDot256
     {
         if (validRows <= 0) return;
-        if (typeof(TDot) == typeof(Avx2ByteDot))
-        {
-            // AVX2's longer dot exceeds the inlining budget four times over, as Gemm512's does: one site, accumulators in memory.
-            var acc = stackalloc Vector256<float>[Tokens];
-            for (int k = 0; k < Tokens; k++) acc[k] = default;
-            for (int u = 0; u < units; u++)
-            {
-                var tile = TFormat.Load256(group, blocks, u, half);
-                for (int k = 0; k < Tokens; k++) acc[k] = Accumulate<TFormat, TDot>(acc[k], tile, x[k], u);
-            }
-            for (int k = 0; k < count; k++) Store(acc[k], output + k * (long)stride, validRows);
-            return;
-        }
         Q8Row x0 = x[0], x1 = x[1], x2 = x[2], x3 = x[3];
         Vector256<float> acc0 = default, acc1 = default, acc2 = default, acc3 = default;
         for (int u = 0; u < units; u++)
@@ -224,34 +207,27 @@ internal static unsafe class TileKernels
     private static Vector256<float> Accumulate<TFormat, TDot>(Vector256<float> acc, in Tile256 tile, Q8Row x, int unit)
         where TFormat : struct, IQuantFormat where TDot : IByteDot256
     {
-        acc = TFormat.SplitScales ? AddHalves<TFormat, TDot>(acc, tile, x, unit) : AddWhole<TFormat, TDot>(acc, tile, x, unit);
-        if (TFormat.HasMins) acc = Vector256.FusedMultiplyAdd(tile.Mins, Vector256.Create(-x.Scales[unit] * x.Sums[unit]), acc);
-        return acc;
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<float> AddWhole<TFormat, TDot>(Vector256<float> acc, in Tile256 tile, Q8Row x, int unit)
-        where TFormat : struct, IQuantFormat where TDot : IByteDot256
-    {
-        var dot = TDot.Dot<TFormat>(tile, x.Quants + 32 * unit);
-        if (TFormat.Offset != 0) dot -= Vector256.Create(TFormat.Offset * x.Sums[unit]);
-        return Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle(dot), tile.Scales * Vector256.Create(x.Scales[unit]), acc);
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<float> AddHalves<TFormat, TDot>(Vector256<float> acc, in Tile256 tile, Q8Row x, int unit)
-        where TFormat : struct, IQuantFormat where TDot : IByteDot256
-    {
-        TDot.DotHalves<TFormat>(tile, x.Quants + 32 * unit, out var low, out var high);
-        int lowSum = x.LowSums[unit];
-        if (TFormat.Offset != 0)
+        float dx = x.Scales[unit];
+        if (TFormat.SplitScales)
         {
-            low -= Vector256.Create(TFormat.Offset * lowSum);
-            high -= Vector256.Create(TFormat.Offset * (x.Sums[unit] - lowSum));
+            TDot.DotHalves<TFormat>(tile, x.Quants + 32 * unit, out var low, out var high);
+            int lowSum = x.LowSums[unit];
+            if (TFormat.Offset != 0)
+            {
+                low -= Vector256.Create(TFormat.Offset * lowSum);
+                high -= Vector256.Create(TFormat.Offset * (x.Sums[unit] - lowSum));
+            }
+            acc = Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle(low), tile.Scales * Vector256.Create(dx), acc);
+            acc = Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle(high), tile.HighScales * Vector256.Create(dx), acc);
         }
-        var dx = Vector256.Create(x.Scales[unit]);
-        acc = Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle(low), tile.Scales * dx, acc);
-        return Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle(high), tile.HighScales * dx, acc);
+        else
+        {
+            var dot = TDot.Dot<TFormat>(tile, x.Quants + 32 * unit);
+            if (TFormat.Offset != 0) dot -= Vector256.Create(TFormat.Offset * x.Sums[unit]);
+            acc = Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle(dot), tile.Scales * Vector256.Create(dx), acc);
+        }
+        if (TFormat.HasMins) acc = Vector256.FusedMultiplyAdd(tile.Mins, Vector256.Create(-dx * x.Sums[unit]), acc);
+        return acc;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

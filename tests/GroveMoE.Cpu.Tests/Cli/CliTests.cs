@@ -181,6 +181,29 @@ public sealed class CliTests : IClassFixture<CliTests.Files>
         Assert.Contains("chat", result.StderrLines[0]);
     }
 
+    [Theory]
+    [InlineData("run")]
+    [InlineData("chat")]
+    [InlineData("serve")]
+    [InlineData("bench")]
+    public void EveryModelCommandOffersNoRepack(string command)
+    {
+        var result = GroveProcess.Run(command, "--help");
+        Assert.True(result.ExitCode == 0, result.Stderr);
+        Assert.Contains("--no-repack", result.Stdout);
+    }
+
+    [Fact]
+    public void RunWithNoRepackAnswersAsTheTiledLayoutDoes()
+    {
+        string[] run = ["run", "-m", _files.Chat, "-p", "hi", "--raw", "-n", "12", "--temp", "0", "-t", "2"];
+        var tiled = GroveProcess.Run(run);
+        var zeroCopy = GroveProcess.Run([.. run, "--no-repack"]);
+        Assert.True(tiled.ExitCode == 0 && zeroCopy.ExitCode == 0, tiled.Stderr + zeroCopy.Stderr);
+        Assert.NotEmpty(tiled.Stdout.Trim());
+        Assert.Equal(tiled.Stdout, zeroCopy.Stdout);
+    }
+
     [Fact]
     public void MinusOneTokensRunsToTheContextAndARandomSeedIsAccepted()
     {

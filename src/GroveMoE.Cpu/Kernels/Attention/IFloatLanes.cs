@@ -7,7 +7,8 @@ namespace GroveMoE.Cpu.Kernels.Attention;
 /// <summary>
 /// The float operations the attention kernel needs, once per vector width (as TensorPrimitives' operator structs),
 /// so <see cref="AttentionKernel"/> is written once and the JIT specialises it per width. The scalar lanes are the
-/// same kernel with one lane: the path machines without AVX2 take.
+/// same kernel with one lane: the path machines without AVX2 take. No static fields: their class-initialisation
+/// check is a call, and the JIT then keeps the kernel's accumulators in memory across it.
 /// </summary>
 internal unsafe interface IFloatLanes<TVector> where TVector : struct
 {
@@ -33,8 +34,6 @@ internal unsafe interface IFloatLanes<TVector> where TVector : struct
 
 internal unsafe struct Lanes512 : IFloatLanes<Vector512<float>>
 {
-    private static readonly Vector512<int> Lane = Vector512.Create(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
-
     public static int Count => Vector512<float>.Count;
     public static Vector512<float> Zero => Vector512<float>.Zero;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Load(float* source) => Vector512.Load(source);
@@ -48,14 +47,12 @@ internal unsafe struct Lanes512 : IFloatLanes<Vector512<float>>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float MaxAcross(Vector512<float> value) => Lanes256.MaxAcross(Vector256.MaxNative(value.GetLower(), value.GetUpper()));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float SumAcross(Vector512<float> value) => Vector512.Sum(value);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> KeepFirst(Vector512<float> value, int lanes) =>
-        Vector512.ConditionalSelect(Vector512.LessThan(Lane, Vector512.Create(lanes)).AsSingle(), value, Vector512.Create(float.NegativeInfinity));
+        Vector512.ConditionalSelect(Vector512.LessThan(Vector512<int>.Indices, Vector512.Create(lanes)).AsSingle(), value, Vector512.Create(float.NegativeInfinity));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> LoadHalves(ushort* source) => HalfVector.Widen512((byte*)source);
 }
 
 internal unsafe struct Lanes256 : IFloatLanes<Vector256<float>>
 {
-    private static readonly Vector256<int> Lane = Vector256.Create(0, 1, 2, 3, 4, 5, 6, 7);
-
     public static int Count => Vector256<float>.Count;
     public static Vector256<float> Zero => Vector256<float>.Zero;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Load(float* source) => Vector256.Load(source);
@@ -75,7 +72,7 @@ internal unsafe struct Lanes256 : IFloatLanes<Vector256<float>>
     }
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float SumAcross(Vector256<float> value) => Vector256.Sum(value);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> KeepFirst(Vector256<float> value, int lanes) =>
-        Vector256.ConditionalSelect(Vector256.LessThan(Lane, Vector256.Create(lanes)).AsSingle(), value, Vector256.Create(float.NegativeInfinity));
+        Vector256.ConditionalSelect(Vector256.LessThan(Vector256<int>.Indices, Vector256.Create(lanes)).AsSingle(), value, Vector256.Create(float.NegativeInfinity));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> LoadHalves(ushort* source) => HalfVector.Widen256((byte*)source);
 }
 
