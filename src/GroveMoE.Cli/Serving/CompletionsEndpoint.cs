@@ -53,8 +53,8 @@ internal sealed class CompletionsEndpoint(SessionPool pool, GroveChatClient clie
 
         if (events is null)
         {
-            await context.Response.WriteAsJsonAsync(new TextCompletion(id, created, modelName,
-                [new TextChoice(0, answer.ToString(), record.Finish)], usage), OpenAiJson.Options, context.RequestAborted);
+            await OpenAiJson.WriteAsync(context.Response, new TextCompletion(id, created, modelName,
+                [new TextChoice(0, answer.ToString(), record.Finish)], usage), context.RequestAborted);
             return;
         }
         await events.SendAsync(new TextCompletion(id, created, modelName, [new TextChoice(0, "", record.Finish)]));
