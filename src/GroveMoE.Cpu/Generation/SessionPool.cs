@@ -47,6 +47,16 @@ public sealed class SessionPool : IDisposable
         }
     }
 
+    /// <summary>Tokens the sessions have generated since the pool was created (read it twice for a rate).</summary>
+    public long GeneratedTokens
+    {
+        get
+        {
+            if (_scheduler is not null) return _scheduler.GeneratedTokens;
+            lock (_lock) return _all.Sum(session => session.Scheduler.GeneratedTokens);
+        }
+    }
+
     /// <summary>
     /// Waits, behind the requests that came earlier, for a session to generate <paramref name="prompt"/>. Dispose the
     /// lease to hand the session back.
