@@ -26,6 +26,7 @@ internal static class ServeCommand
         var gpuExperts = ModelOptions.GpuExperts();
         var noThink = ChatCommand.NoThinkOption();
         var quiet = new Option<bool>("--quiet", "-q") { Description = "do not log requests" };
+        var verbose = new Option<bool>("--verbose", "-v") { Description = "also log debug lines: request fields grove ignores" };
         var maxQueue = new Option<int>("--max-queue") { Description = "requests that may wait for a turn; more get 503 with Retry-After", DefaultValueFactory = _ => 64 }.InRange(0, 1 << 20);
         var maxBody = new Option<int>("--max-body-kb") { Description = "largest request body in KiB; larger gets 413", DefaultValueFactory = _ => 4096 }.InRange(1, 1 << 22);
         var timeout = new Option<int>("--timeout") { Description = "seconds a request may wait and generate; then its answer ends with finish_reason length", DefaultValueFactory = _ => 600 }.InRange(1, 1 << 24);
@@ -35,7 +36,7 @@ internal static class ServeCommand
         var sampling = new SamplingOptions();
         var command = new Command("serve", "Serve a model over an OpenAI-compatible HTTP API")
         {
-            host, port, apiKey, parallel, threads, context, kvCache, gpuLayers, gpuExperts, maxTokens, noThink, quiet, maxQueue, maxBody, timeout, grace, cors, noRepack,
+            host, port, apiKey, parallel, threads, context, kvCache, gpuLayers, gpuExperts, maxTokens, noThink, quiet, verbose, maxQueue, maxBody, timeout, grace, cors, noRepack,
         };
         model.AddTo(command);
         command.Description += ". Limits: a body over --max-body-kb gets 413; beyond --parallel running and --max-queue waiting, 503 with "
@@ -79,6 +80,7 @@ internal static class ServeCommand
                 Generation = new GenerationOptions { MaxTokens = max, Sampler = sampling.Read(parse) },
                 Thinking = !parse.GetValue(noThink),
                 Log = parse.GetValue(quiet) ? null : line => StandardError.Console.MarkupLineInterpolated($"[grey]{DateTime.Now:HH:mm:ss} {line}[/]"),
+                Debug = parse.GetValue(verbose) ? line => StandardError.Console.MarkupLineInterpolated($"[grey]{DateTime.Now:HH:mm:ss} {line}[/]") : null,
             };
             LanguageModel? loaded = null;
             // Listens first, so /health answers "loading" while the model loads.

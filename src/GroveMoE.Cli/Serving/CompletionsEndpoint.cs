@@ -6,15 +6,16 @@ using Microsoft.AspNetCore.Http;
 namespace GroveMoE.Cli.Serving;
 
 /// <summary><c>POST /v1/completions</c>: a raw prompt continued, no chat template.</summary>
-internal sealed class CompletionsEndpoint(SessionPool pool, GroveChatClient client, string modelName, Turns turns)
+internal sealed class CompletionsEndpoint(SessionPool pool, GroveChatClient client, string modelName, Turns turns, Action<string>? debug)
 {
     public async Task HandleAsync(HttpContext context)
     {
-        var r = await OpenAiJson.ReadBody<CompletionRequest>(context.Request);
+        var r = await OpenAiJson.ReadBody<CompletionRequest>(context.Request, debug);
         string text = RequestMapping.Prompt(r);
         var generation = client.GenerationOptionsFor(RequestMapping.Sampling(r.MaxTokens, r.Temperature, r.TopP, r.TopK, r.MinP,
             r.RepeatPenalty, r.PresencePenalty, r.Seed, r.Stop));
         using var turn = turns.Begin(context);
+        generation = generation with { Deadline = turn.Deadline };
         string id = $"cmpl-{Guid.NewGuid():N}";
         long created = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
 

@@ -17,10 +17,39 @@ internal static class OpenAiJson
         Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping, // an API body, never embedded in HTML
     };
 
-    /// <summary>Reads the body as <typeparamref name="T"/>; malformed JSON and unknown fields throw <see cref="JsonException"/>.</summary>
-    public static async Task<T> ReadBody<T>(HttpRequest request) where T : class
+    /// <summary>
+    /// Reads the body as <typeparamref name="T"/>; malformed JSON throws <see cref="JsonException"/>. Fields
+    /// <typeparamref name="T"/> does not have are ignored, and named in one line to <paramref name="debug"/> when given.
+    /// </summary>
+    public static async Task<T> ReadBody<T>(HttpRequest request, Action<string>? debug = null) where T : class
     {
-        var body = await JsonSerializer.DeserializeAsync<T>(request.Body, Options, request.HttpContext.RequestAborted);
+        T? body;
+        if (debug is null) body = await JsonSerializer.DeserializeAsync<T>(request.Body, Options, request.HttpContext.RequestAborted);
+        else
+        {
+            using var document = await JsonDocument.ParseAsync(request.Body, default, request.HttpContext.RequestAborted);
+            LogUnknownFields(typeof(T), document.RootElement, request.Path, debug);
+            body = document.Deserialize<T>(Options);
+        }
         return body ?? throw ApiErrorException.BadRequest("the request body must be a JSON object");
+    }
+
+    private static void LogUnknownFields(Type type, JsonElement body, PathString path, Action<string> debug)
+    {
+        if (body.ValueKind != JsonValueKind.Object) return;
+        var known = Options.GetTypeInfo(type).Properties.Select(p => p.Name).ToHashSet(StringComparer.Ordinal);
+        var unknown = new List<string>();
+        try
+        {
+            foreach (var field in body.EnumerateObject())
+                if (!known.Contains(field.Name)) unknown.Add(field.Name.Length > 40 ? field.Name[..40] + "…" : field.Name);
+        }
+        catch (InvalidOperationException)
+        {
+            return; // a name that is not valid Unicode: the request fails on it later, with a 400
+        }
+        if (unknown.Count == 0) return;
+        string listed = string.Join(", ", unknown.Distinct().Take(20)) + (unknown.Count > 20 ? $", … ({unknown.Count} in all)" : "");
+        debug($"debug: {path} request fields grove does not use (ignored): {listed}");
     }
 }

@@ -3,7 +3,7 @@ using System.Text.Json;
 namespace GroveMoE.Cli.Serving;
 
 // The request bodies of OpenAI's API that grove serve reads. Fields it does not know (cache_prompt, keep_alive, ...
-// that other servers' clients send) are ignored, as llama-server and ollama ignore them; the ones grove cannot
+// that other servers' clients send) are ignored, as llama-server and ollama ignore them (grove serve -v names them); the ones grove cannot
 // honour are refused in RequestMapping.
 
 internal sealed record ChatCompletionRequest
@@ -50,6 +50,7 @@ internal sealed record ChatCompletionRequest
     public bool? EnableThinking { get; init; }
     public ChatTemplateKwargs? ChatTemplateKwargs { get; init; }
     public bool? IgnoreEos { get; init; }
+    public int? NProbs { get; init; }
 }
 
 internal sealed record ChatTemplateKwargs

@@ -7,10 +7,14 @@ internal sealed record ChatCompletion(string Id, long Created, string Model, IRe
     public string Object => "chat.completion";
 }
 
-internal sealed record ChatChoice(int Index, AssistantMessage Message, string? FinishReason)
-{
-    public object? Logprobs => null;
-}
+internal sealed record ChatChoice(int Index, AssistantMessage Message, string? FinishReason, ChoiceLogprobs? Logprobs = null);
+
+/// <summary>OpenAI's <c>logprobs</c> of a choice or chunk: one entry per generated token.</summary>
+internal sealed record ChoiceLogprobs(IReadOnlyList<LogprobEntry> Content);
+
+internal sealed record LogprobEntry(string Token, float Logprob, IReadOnlyList<int> Bytes, IReadOnlyList<TopLogprob> TopLogprobs);
+
+internal sealed record TopLogprob(string Token, float Logprob, IReadOnlyList<int> Bytes);
 
 internal sealed record AssistantMessage(string? Content, IReadOnlyList<ToolCallBody>? ToolCalls = null, string? ReasoningContent = null)
 {
@@ -34,10 +38,7 @@ internal sealed record ChatCompletionChunk(string Id, long Created, string Model
     public string Object => "chat.completion.chunk";
 }
 
-internal sealed record ChunkChoice(int Index, Delta Delta, string? FinishReason)
-{
-    public object? Logprobs => null;
-}
+internal sealed record ChunkChoice(int Index, Delta Delta, string? FinishReason, ChoiceLogprobs? Logprobs = null);
 
 internal sealed record Delta(string? Role = null, string? Content = null, string? ReasoningContent = null,
     IReadOnlyList<ToolCallDelta>? ToolCalls = null);

@@ -93,7 +93,7 @@ internal sealed class OpenAiServer : IAsyncDisposable
             int waiting = pool?.Waiting ?? 0;
             return new ServerMetrics.Load(waiting, Math.Max(0, admission.Inside - waiting), pool?.CachedTokens ?? 0,
                 (long)options.Parallel * options.Session.ContextLength);
-        });
+        }, () => Served()?.Pool.GeneratedTokens ?? 0);
         var turns = new Turns(admission, metrics, options.RequestTimeout, shutdown.Token);
         app.Lifetime.ApplicationStopping.Register(() =>
         {

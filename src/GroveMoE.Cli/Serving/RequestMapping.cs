@@ -54,14 +54,24 @@ internal static class RequestMapping
     {
         Refuse(r.N is > 1, "n", "only n = 1 is supported");
         Refuse(r.Functions is { ValueKind: JsonValueKind.Array }, "functions", "the legacy 'functions' are not supported; use 'tools'");
-        // logprobs are not computed; the answer comes without them, as from servers that ignore the field.
         var options = Sampling(r.MaxCompletionTokens ?? r.MaxTokens, r.Temperature, r.TopP, r.TopK, r.MinP, r.RepeatPenalty,
-            r.PresencePenalty, r.Seed, r.Stop, r.ChatTemplateKwargs?.EnableThinking ?? r.EnableThinking, r.IgnoreEos);
+            r.PresencePenalty, r.Seed, r.Stop, r.ChatTemplateKwargs?.EnableThinking ?? r.EnableThinking, r.IgnoreEos, TopLogprobs(r));
         options.Tools = Decoded(() => ToolMapping.Tools(r.Tools), "tools");
         options.ToolMode = Decoded(() => ToolMapping.Mode(r.ToolChoice, options.Tools), "tool_choice");
         options.AllowMultipleToolCalls = r.ParallelToolCalls;
         options.ResponseFormat = Decoded(() => ToolMapping.ResponseFormat(r.ResponseFormat), "response_format");
         return options;
+    }
+
+    /// <summary>OpenAI's logprobs / top_logprobs, or llama-server's n_probs (which also turns them on); null for none.</summary>
+    public static int? TopLogprobs(ChatCompletionRequest r)
+    {
+        const int max = GroveMoE.Cpu.Generation.GenerationOptions.MaxTopLogprobs;
+        Refuse(r.TopLogprobs is < 0 or > max, "top_logprobs", $"'top_logprobs' must be between 0 and {max}");
+        Refuse(r.TopLogprobs is not null && r.Logprobs != true && r.NProbs is null, "top_logprobs", "'top_logprobs' needs 'logprobs': true");
+        Refuse(r.NProbs is < 0 or > max, "n_probs", $"'n_probs' must be between 0 and {max}");
+        if (r.Logprobs == true) return r.TopLogprobs ?? r.NProbs ?? 0;
+        return r.NProbs is > 0 ? r.NProbs : null;
     }
 
     public static string Prompt(CompletionRequest request)
@@ -83,9 +93,13 @@ internal static class RequestMapping
     }
 
     public static ChatOptions Sampling(int? maxTokens, float? temperature, float? topP, int? topK, float? minP,
-        float? repeatPenalty, float? presencePenalty, long? seed, JsonElement? stop, bool? thinking = null, bool? ignoreEos = null)
+        float? repeatPenalty, float? presencePenalty, long? seed, JsonElement? stop, bool? thinking = null, bool? ignoreEos = null,
+        int? topLogprobs = null)
     {
-        var typed = new GroveRequestOptions { MinP = minP, RepetitionPenalty = repeatPenalty, Thinking = thinking, IgnoreEos = ignoreEos };
+        var typed = new GroveRequestOptions
+        {
+            MinP = minP, RepetitionPenalty = repeatPenalty, Thinking = thinking, IgnoreEos = ignoreEos, TopLogprobs = topLogprobs,
+        };
         Refuse(maxTokens is < 1, "max_tokens", "'max_tokens' must be at least 1");
         var options = new ChatOptions
         {

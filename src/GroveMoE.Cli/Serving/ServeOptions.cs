@@ -42,6 +42,9 @@ internal sealed record ServeOptions
     /// <summary>Receives one structured line per request (never the prompt); null logs nothing.</summary>
     public Action<string>? Log { get; init; }
 
+    /// <summary>Receives debug lines (the request fields grove ignores); null logs none.</summary>
+    public Action<string>? Debug { get; init; }
+
     /// <summary>Receives warnings about the configuration (listening beyond loopback without a key).</summary>
     public Action<string>? Warn { get; init; }
 }

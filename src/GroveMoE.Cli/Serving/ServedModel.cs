@@ -13,8 +13,8 @@ internal sealed class ServedModel : IDisposable
         Model = model;
         Pool = new SessionPool(model, options.Parallel, options.Session);
         var client = new GroveChatClient(Pool, new GroveChatClientOptions { Generation = options.Generation, Thinking = options.Thinking });
-        Chat = new ChatCompletionsEndpoint(client, model.Name, turns);
-        Completions = new CompletionsEndpoint(Pool, client, model.Name, turns);
+        Chat = new ChatCompletionsEndpoint(client, model.Name, turns, options.Debug);
+        Completions = new CompletionsEndpoint(Pool, client, model.Name, turns, options.Debug);
     }
 
     public LanguageModel Model { get; }

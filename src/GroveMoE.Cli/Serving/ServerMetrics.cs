@@ -14,9 +14,13 @@ internal sealed class ServerMetrics
     private readonly Counter _requests, _promptTokens, _generatedTokens;
     private readonly Histogram _timeToFirstToken, _interTokenLatency, _duration;
     private readonly RecentRate _recentTokens = new();
+    private readonly Func<long> _tokensSoFar;
+    private long _countedTokens;
 
-    public ServerMetrics(Func<Load> sample)
+    /// <param name="generatedTokens">Tokens generated so far, all requests together (the library's count, not text pieces).</param>
+    public ServerMetrics(Func<Load> sample, Func<long> generatedTokens)
     {
+        _tokensSoFar = generatedTokens;
         var factory = Metrics.WithCustomRegistry(_registry);
         _requests = factory.CreateCounter("grove_requests_total", "Requests answered, by path and HTTP status (\"client_left\" when the client disconnected).",
             new CounterConfiguration { LabelNames = ["path", "status"] });
@@ -32,7 +36,7 @@ internal sealed class ServerMetrics
         var active = factory.CreateGauge("grove_active_sequences", "Requests generating now.");
         var cached = factory.CreateGauge("grove_kv_cache_tokens", "Tokens held in the KV caches.");
         var capacity = factory.CreateGauge("grove_kv_cache_capacity_tokens", "Tokens the KV caches can hold.");
-        var rate = factory.CreateGauge("grove_generation_tokens_per_second", $"Pieces of text (about one per token) streamed per second over the last {RecentRate.WindowSeconds} s, all requests together.");
+        var rate = factory.CreateGauge("grove_generation_tokens_per_second", $"Tokens generated per second over the last {RecentRate.WindowSeconds} s, all requests together.");
         _registry.AddBeforeCollectCallback(() =>
         {
             var load = sample();
@@ -40,6 +44,7 @@ internal sealed class ServerMetrics
             active.Set(load.Active);
             cached.Set(load.KvCacheTokens);
             capacity.Set(load.KvCacheCapacity);
+            CountTokens();
             rate.Set(_recentTokens.PerSecond());
         });
     }
@@ -48,7 +53,15 @@ internal sealed class ServerMetrics
     public void Piece(double? gap)
     {
         if (gap is { } g) _interTokenLatency.Observe(g);
-        _recentTokens.Add(1);
+        CountTokens();
+    }
+
+    /// <summary>Adds the tokens generated since the last look to the recent rate (sampled at each piece and scrape).</summary>
+    private void CountTokens()
+    {
+        long total = _tokensSoFar();
+        long added = total - Interlocked.Exchange(ref _countedTokens, total);
+        if (added > 0) _recentTokens.Add(added);
     }
 
     public void Finished(HttpContext context, RequestRecord record, string status)

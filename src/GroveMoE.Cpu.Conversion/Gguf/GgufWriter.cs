@@ -16,6 +16,7 @@ public sealed class GgufWriter : IDisposable
     private int _current;
     private long _writtenOfCurrent;
 
+    /// <summary>Writes the header for <paramref name="tensors"/> (in that order, each aligned) to <paramref name="stream"/>, which it then owns; the data follows through <see cref="WriteTensorData"/>.</summary>
     public GgufWriter(Stream stream, GgufMetadata metadata, IEnumerable<(string Name, GgmlType Type, long[] Dimensions)> tensors)
     {
         _stream = stream;
@@ -35,6 +36,7 @@ public sealed class GgufWriter : IDisposable
         SkipEmptyTensors();
     }
 
+    /// <summary>The tensors as laid out, with their data offsets.</summary>
     public IReadOnlyList<GgufTensorInfo> Tensors => _tensors;
 
     /// <summary>The tensor whose bytes are expected next, or null when all are written.</summary>
@@ -64,6 +66,7 @@ public sealed class GgufWriter : IDisposable
         _stream.Flush();
     }
 
+    /// <summary>Closes the stream.</summary>
     public void Dispose() => _stream.Dispose();
 
     private void SkipEmptyTensors()

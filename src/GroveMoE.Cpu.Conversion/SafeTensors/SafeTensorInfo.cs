@@ -6,7 +6,10 @@ namespace GroveMoE.Cpu.Conversion.SafeTensors;
 /// </summary>
 public sealed record SafeTensorInfo(string Name, SafeTensorsDType DType, long[] Shape, long Begin, long End)
 {
+    /// <summary>Elements: the product of the shape.</summary>
     public long ElementCount => Shape.Aggregate(1L, (a, b) => a * b);
+    /// <summary>Bytes of its data.</summary>
     public long ByteLength => End - Begin;
+    /// <summary>The shape as <c>[d0, d1, ...]</c>, for messages.</summary>
     public string ShapeText => "[" + string.Join(", ", Shape) + "]";
 }

@@ -8,7 +8,9 @@ namespace GroveMoE.Cpu.Conversion.SafeTensors;
 /// </summary>
 public sealed class SafeTensorsCheckpoint : IDisposable
 {
+    /// <summary>The shard index of a sharded checkpoint.</summary>
     public const string IndexFileName = "model.safetensors.index.json";
+    /// <summary>The weights of an unsharded checkpoint.</summary>
     public const string SingleFileName = "model.safetensors";
 
     private readonly List<SafeTensorsFile> _shards = [];
@@ -16,13 +18,17 @@ public sealed class SafeTensorsCheckpoint : IDisposable
 
     private SafeTensorsCheckpoint(string directory) => Directory = directory;
 
+    /// <summary>The checkpoint directory.</summary>
     public string Directory { get; }
+    /// <summary>The mapped shards, owned by the checkpoint.</summary>
     public IReadOnlyList<SafeTensorsFile> Shards => _shards;
+    /// <summary>Every tensor name across the shards.</summary>
     public IEnumerable<string> TensorNames => _owner.Keys;
 
     /// <summary>Total bytes of tensor data in all shards.</summary>
     public long DataBytes => _shards.Sum(s => s.Tensors.Sum(t => t.ByteLength));
 
+    /// <summary>Maps the shards of <paramref name="directory"/>; throws <see cref="DirectoryNotFoundException"/>, <see cref="FileNotFoundException"/> when it holds no weights, and <see cref="SafeTensorsFormatException"/> for a corrupt index or shard.</summary>
     public static SafeTensorsCheckpoint Open(string directory)
     {
         if (!System.IO.Directory.Exists(directory)) throw new DirectoryNotFoundException($"no such directory: {directory}");
@@ -41,6 +47,7 @@ public sealed class SafeTensorsCheckpoint : IDisposable
         }
     }
 
+    /// <summary>Whether some shard holds a tensor named <paramref name="name"/>.</summary>
     public bool Contains(string name) => _owner.ContainsKey(name);
 
     /// <summary>The shard holding <paramref name="name"/> and the tensor's header entry.</summary>
@@ -103,6 +110,7 @@ public sealed class SafeTensorsCheckpoint : IDisposable
             .ToList();
     }
 
+    /// <summary>Unmaps every shard.</summary>
     public void Dispose()
     {
         foreach (var shard in _shards) shard.Dispose();

@@ -40,10 +40,14 @@ public sealed unsafe partial class SafeTensorsFile : IDisposable
         }
     }
 
+    /// <summary>The file it maps.</summary>
     public string Path { get; }
+    /// <summary>The header's <c>__metadata__</c> strings.</summary>
     public IReadOnlyDictionary<string, string> Metadata { get; }
+    /// <summary>Every tensor of the header.</summary>
     public IEnumerable<SafeTensorInfo> Tensors => _tensors.Values;
 
+    /// <summary>Maps <paramref name="path"/> and parses its header; throws <see cref="FileNotFoundException"/> or <see cref="SafeTensorsFormatException"/>.</summary>
     public static SafeTensorsFile Open(string path)
     {
         if (!File.Exists(path)) throw new FileNotFoundException($"no such file: {path}", path);
@@ -63,8 +67,10 @@ public sealed unsafe partial class SafeTensorsFile : IDisposable
         return new SafeTensorsFile(path, map, view, pointer + view.PointerOffset, length);
     }
 
+    /// <summary>Whether the file holds a tensor named <paramref name="name"/>.</summary>
     public bool Contains(string name) => _tensors.ContainsKey(name);
 
+    /// <summary>The tensor named <paramref name="name"/>; throws <see cref="SafeTensorsFormatException"/> when there is none.</summary>
     public SafeTensorInfo Tensor(string name) => _tensors.TryGetValue(name, out var t)
         ? t
         : throw new SafeTensorsFormatException($"{System.IO.Path.GetFileName(Path)} has no tensor '{name}'");
@@ -111,6 +117,7 @@ public sealed unsafe partial class SafeTensorsFile : IDisposable
     [LibraryImport("libc", EntryPoint = "madvise")]
     private static partial int Madvise(nint address, nuint length, int advice);
 
+    /// <summary>Unmaps the file.</summary>
     public void Dispose()
     {
         if (_view is not null)

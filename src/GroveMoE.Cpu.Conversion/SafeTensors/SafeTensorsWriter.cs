@@ -13,6 +13,7 @@ public sealed class SafeTensorsWriter : IDisposable
     private int _current;
     private long _writtenOfCurrent;
 
+    /// <summary>Writes the header for <paramref name="tensors"/> (in that order) to <paramref name="stream"/>, which it then owns; the data follows through <see cref="WriteTensorData"/>.</summary>
     public SafeTensorsWriter(Stream stream, IEnumerable<(string Name, SafeTensorsDType DType, long[] Shape)> tensors,
         IReadOnlyDictionary<string, string>? metadata = null)
     {
@@ -28,13 +29,16 @@ public sealed class SafeTensorsWriter : IDisposable
         SkipEmpty();
     }
 
+    /// <summary>The tensors as laid out, with their byte ranges.</summary>
     public IReadOnlyList<SafeTensorInfo> Tensors => _tensors;
 
     /// <summary>Size of the file once complete.</summary>
     public long FileLength { get; private set; }
 
+    /// <summary>The tensor whose bytes are expected next, or null when all are written.</summary>
     public SafeTensorInfo? Next => _current < _tensors.Count ? _tensors[_current] : null;
 
+    /// <summary>Appends the next bytes of <see cref="Next"/>, in order; throws <see cref="InvalidOperationException"/> past the last tensor.</summary>
     public void WriteTensorData(ReadOnlySpan<byte> chunk)
     {
         var tensor = Next ?? throw new InvalidOperationException("all tensor data has been written");
@@ -50,12 +54,14 @@ public sealed class SafeTensorsWriter : IDisposable
         }
     }
 
+    /// <summary>Checks that every tensor's bytes were written and flushes; throws <see cref="InvalidOperationException"/> otherwise.</summary>
     public void Finish()
     {
         if (Next is { } missing) throw new InvalidOperationException($"tensor '{missing.Name}' was not written");
         _stream.Flush();
     }
 
+    /// <summary>Closes the stream.</summary>
     public void Dispose() => _stream.Dispose();
 
     private void SkipEmpty()

@@ -29,6 +29,7 @@ public static class DemoModel
         }
     }
 
+    /// <summary>The demo model: the small preset with the real Qwen3 tokenizer, Q8_0, a fixed seed.</summary>
     public static SyntheticModelOptions Options => new(SyntheticPresets.Small(SyntheticPresets.QwenVocab), GgmlType.Q8_0, Seed: 2508)
     {
         ExtraMetadata = BuiltInTokenizer.Qwen3Metadata(SyntheticPresets.QwenVocab),
@@ -38,6 +39,7 @@ public static class DemoModel
     public static long TensorBytes => SyntheticModelWriter.Layout(Options)
         .Sum(t => GgmlTypeInfo.RowBytes(t.Type, t.Dimensions[0]) * t.Dimensions.Skip(1).Aggregate(1L, (a, b) => a * b));
 
+    /// <summary>Whether the demo model is already cached at <see cref="CachePath"/>.</summary>
     public static bool IsBuilt => File.Exists(CachePath);
 
     /// <summary>

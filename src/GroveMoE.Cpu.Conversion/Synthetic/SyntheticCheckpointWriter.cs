@@ -13,6 +13,7 @@ namespace GroveMoE.Cpu.Conversion.Synthetic;
 /// </summary>
 public static class SyntheticCheckpointWriter
 {
+    /// <summary>Largest shard written by default (4 GiB), as Hugging Face shards are.</summary>
     public const long DefaultShardBytes = 4L << 30;
     private const int SlabValues = 1 << 22;
 
@@ -22,6 +23,7 @@ public static class SyntheticCheckpointWriter
     /// </summary>
     public sealed record TokenizerFiles(string TokenizerJson, string? TokenizerConfigJson, string? ModelConfigJson = null);
 
+    /// <summary>Writes the checkpoint into <paramref name="directory"/> (created if needed) in shards of at most <paramref name="maxShardBytes"/>; <paramref name="progress"/> receives bytes written so far.</summary>
     public static void Write(string directory, SyntheticModelOptions o, TokenizerFiles? tokenizer = null,
         long maxShardBytes = DefaultShardBytes, IProgress<long>? progress = null)
     {

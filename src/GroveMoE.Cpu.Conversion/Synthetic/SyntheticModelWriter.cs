@@ -55,6 +55,7 @@ public static class SyntheticModelWriter
         return name.EndsWith("ffn_gate_inp.weight", StringComparison.Ordinal) ? (0f, std * o.RouterScale) : (0f, std);
     }
 
+    /// <summary>The metadata of the synthetic GGUF: hyperparameters, name, file type and any extra keys of <paramref name="o"/>.</summary>
     public static GgufMetadata Metadata(SyntheticModelOptions o)
     {
         var m = new GgufMetadata();
@@ -105,6 +106,7 @@ public static class SyntheticModelWriter
         writer.Finish();
     }
 
+    /// <summary>Writes the model to a new file at <paramref name="path"/> (replacing one there).</summary>
     public static void Write(string path, SyntheticModelOptions o, IProgress<long>? progress = null)
     {
         using var stream = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 20);

@@ -4,6 +4,7 @@ namespace GroveMoE.Cpu.Conversion.Synthetic;
 /// <summary>Named synthetic model shapes: the real GroveMoE-Inst widths at fewer layers, and small ones for tests and the demo.</summary>
 public static class SyntheticPresets
 {
+    /// <summary>Qwen3's vocabulary size, the embedding rows of GroveMoE-Inst.</summary>
     public const int QwenVocab = 151936;
 
     /// <summary>GroveMoE-Inst's hyperparameters with <paramref name="layers"/> layers.</summary>
@@ -30,6 +31,7 @@ public static class SyntheticPresets
         ExpertsPerGroup = 2, GroupScale = 0.05f, Vocab = vocab,
     };
 
+    /// <summary>The preset called <paramref name="name"/> (tiny, small, wide4, wide8, full); throws <see cref="ArgumentException"/> for another name.</summary>
     public static GroveConfig ByName(string name, int vocab = QwenVocab) => name switch
     {
         "tiny" => Tiny(vocab),

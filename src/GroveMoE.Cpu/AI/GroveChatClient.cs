@@ -37,6 +37,12 @@ public sealed class GroveChatClient : IChatClient
     /// </summary>
     public const string FinishReasonKey = "grove.finish_reason";
 
+    /// <summary>
+    /// The key, in a streamed update's <c>AdditionalProperties</c>, of the <see cref="TokenLogprob"/>s (an array) of
+    /// the tokens that update's text came from, when <see cref="GroveRequestOptions.TopLogprobs"/> asked for them.
+    /// </summary>
+    public const string LogprobsKey = "grove.logprobs";
+
     private readonly LanguageModel _model;
     private readonly SessionPool _pool;
     private readonly GroveChatClientOptions _options;
@@ -59,15 +65,18 @@ public sealed class GroveChatClient : IChatClient
         Metadata = new ChatClientMetadata("GroveMoE.Cpu", null, _model.Name);
     }
 
+    /// <summary>The provider name "GroveMoE.Cpu" and the model's name as its default model id.</summary>
     public ChatClientMetadata Metadata { get; }
 
     /// <summary>Requests waiting for a session now.</summary>
     public int Waiting => _pool.Waiting;
 
+    /// <inheritdoc/>
     public Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null,
         CancellationToken cancellationToken = default) =>
         GetStreamingResponseAsync(messages, options, cancellationToken).ToChatResponseAsync(cancellationToken);
 
+    /// <inheritdoc/>
     public async IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(IEnumerable<ChatMessage> messages,
         ChatOptions? options = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
@@ -81,6 +90,7 @@ public sealed class GroveChatClient : IChatClient
         int[] prompt = _model.Tokenizer.Encode(_model.ChatTemplate.Render(null, history, thinking, request.Listed));
         var parser = new AssistantOutputParser(reasoningFirst: thinking, parseToolCalls: request.Listed.Count > 0);
         var parts = new List<AssistantPart>();
+        var updates = new AssistantUpdates();
 
         string id = $"chatcmpl-{Guid.NewGuid():N}";
         var created = DateTimeOffset.UtcNow;
@@ -95,12 +105,13 @@ public sealed class GroveChatClient : IChatClient
         {
             stats = update.Stats;
             parser.Push(update.Text, parts);
-            if (parts.Count > 0) yield return Update(Contents(parts));
+            updates.Add(update.Logprobs);
+            if (parts.Count > 0) yield return updates.Fill(Update([]), parts);
         }
         cancellationToken.ThrowIfCancellationRequested();
         if (stats is null or { FinishReason: FinishReason.Cancelled }) throw new OperationCanceledException();
         parser.Flush(parts);
-        if (parts.Count > 0) yield return Update(Contents(parts));
+        if (parts.Count > 0) yield return updates.Fill(Update([]), parts);
 
         var usage = new UsageDetails
         {
@@ -109,30 +120,13 @@ public sealed class GroveChatClient : IChatClient
             TotalTokenCount = stats.PromptTokens + stats.GeneratedTokens,
             CachedInputTokenCount = stats.ReusedTokens,
         };
-        var final = Update([new UsageContent(usage)]);
+        var final = updates.Fill(Update([new UsageContent(usage)]), parts);
         final.FinishReason = stats.FinishReason != FinishReason.Stop ? ChatFinishReason.Length
             : parser.ToolCalls > 0 ? ChatFinishReason.ToolCalls
             : ChatFinishReason.Stop;
         final.RawRepresentation = stats;
-        final.AdditionalProperties = new() { [FinishReasonKey] = stats.FinishReason };
+        (final.AdditionalProperties ??= [])[FinishReasonKey] = stats.FinishReason;
         yield return final;
-    }
-
-    private static List<AIContent> Contents(List<AssistantPart> parts)
-    {
-        var contents = new List<AIContent>(parts.Count);
-        foreach (var part in parts)
-        {
-            contents.Add(part.Kind switch
-            {
-                AssistantPartKind.Reasoning => new TextReasoningContent(part.Text),
-                AssistantPartKind.Content => new TextContent(part.Text),
-                _ => FunctionCallContent.CreateFromParsedArguments(part.Call!.Arguments, $"call_{Guid.NewGuid():N}"[..29], part.Call.Name,
-                    static json => JsonSerializer.Deserialize<Dictionary<string, object?>>(json)),
-            });
-        }
-        parts.Clear();
-        return contents;
     }
 
     /// <summary>The grammar a JSON response format asks for: its schema, or any JSON object.</summary>
@@ -222,9 +216,12 @@ public sealed class GroveChatClient : IChatClient
             StopSequences = options.StopSequences is { Count: > 0 } stops ? [.. stops] : generation.StopSequences,
             Sampler = sampler,
             IgnoreEos = typed?.IgnoreEos ?? generation.IgnoreEos,
+            TopLogprobs = typed?.TopLogprobs ?? generation.TopLogprobs,
+            Deadline = typed?.Deadline ?? generation.Deadline,
         };
     }
 
+    /// <summary>The client itself, its <see cref="ChatClientMetadata"/> or its <see cref="LanguageModel"/>; null for anything else or any key.</summary>
     public object? GetService(Type serviceType, object? serviceKey = null) =>
         serviceKey is not null ? null
         : serviceType == typeof(ChatClientMetadata) ? Metadata

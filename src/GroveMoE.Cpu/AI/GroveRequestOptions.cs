@@ -19,4 +19,12 @@ public sealed record GroveRequestOptions
 
     /// <summary>Keep generating past end-of-text tokens, as llama.cpp's ignore_eos.</summary>
     public bool? IgnoreEos { get; init; }
+
+    /// <summary>Each generated token's log-probability with this many most likely alternatives (0 to 20), in the
+    /// updates' <c>AdditionalProperties</c> under <see cref="GroveChatClient.LogprobsKey"/>; null computes none.</summary>
+    public int? TopLogprobs { get; init; }
+
+    /// <summary>When the answer must end (<see cref="Generation.GenerationOptions.Deadline"/>): past it, it ends with finish
+    /// reason length and its usage, where a cancellation would throw.</summary>
+    public DateTimeOffset? Deadline { get; init; }
 }

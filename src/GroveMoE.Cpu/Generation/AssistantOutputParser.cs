@@ -6,20 +6,34 @@ namespace GroveMoE.Cpu.Generation;
 /// <summary>What the model wrote, taken apart: reasoning, answer text, or one tool call.</summary>
 public readonly record struct AssistantPart(AssistantPartKind Kind, string Text, ToolCall? Call = null);
 
+/// <summary>What an <see cref="AssistantPart"/> holds.</summary>
 public enum AssistantPartKind
 {
+    /// <summary>Text of the think block.</summary>
     Reasoning,
+    /// <summary>Answer text.</summary>
     Content,
+    /// <summary>A whole tool call (<see cref="AssistantPart.Call"/>); when it was streamed, it closes the call that
+    /// <see cref="ToolCallStart"/> opened.</summary>
     ToolCall,
+
+    /// <summary>A tool call has begun: <see cref="AssistantPart.Call"/> has its name and no arguments yet.</summary>
+    ToolCallStart,
+
+    /// <summary>The next piece of the open tool call's arguments (<see cref="AssistantPart.Text"/>); the pieces add up
+    /// to the <see cref="ToolCall.Arguments"/> of the <see cref="ToolCall"/> part that follows.</summary>
+    ToolCallArguments,
 }
 
 /// <summary>
 /// Splits Qwen3's output as it streams: a leading <c>&lt;think&gt;…&lt;/think&gt;</c> block is reasoning, each
 /// <c>&lt;tool_call&gt;{"name": …, "arguments": …}&lt;/tool_call&gt;</c> block is a call, the rest is the answer. Text
 /// that may be the start of a tag is held back until it is known not to be; a block whose JSON does not parse stays
-/// in the answer as written. Whitespace next to tool calls is dropped, as the template adds it.
+/// in the answer as written. Whitespace next to tool calls is dropped, as the template adds it. A call written as
+/// <c>{"name": …, "arguments": {…</c> streams: its start once the name is known, then its arguments as they come
+/// (never the closing brace that may be the call's own).
 /// </summary>
-public sealed class AssistantOutputParser(bool reasoningFirst, bool parseToolCalls)
+public sealed partial class AssistantOutputParser(bool reasoningFirst, bool parseToolCalls)
 {
     private const string ThinkOpen = "<think>", ThinkClose = "</think>", CallOpen = "<tool_call>", CallClose = "</tool_call>";
 
@@ -27,12 +41,15 @@ public sealed class AssistantOutputParser(bool reasoningFirst, bool parseToolCal
     private Mode _mode = reasoningFirst ? Mode.Start : Mode.Content;
     private bool _skipNewlines;
     private int _calls;
+    private bool _streaming; // the open call's start went out
+    private int _argumentsSent; // how much of the open call's arguments went out
 
     private enum Mode { Start, Reasoning, Content }
 
     /// <summary>How many tool calls came out so far.</summary>
     public int ToolCalls => _calls;
 
+    /// <summary>Adds a streamed piece and appends to <paramref name="output"/> the parts now known to be complete.</summary>
     public void Push(string piece, List<AssistantPart> output)
     {
         _pending.Append(piece);
@@ -117,12 +134,15 @@ public sealed class AssistantOutputParser(bool reasoningFirst, bool parseToolCal
                     string before = text[..open].TrimEnd();
                     Emit(output, AssistantPartKind.Content, before);
                     _pending.Remove(0, open);
+                    StreamCall(text[(open + CallOpen.Length)..], output);
                     return false;
                 }
                 Emit(output, AssistantPartKind.Content, text[..open].TrimEnd());
                 string block = text[open..(close + CallClose.Length)];
                 if (Parse(block[CallOpen.Length..^CallClose.Length]) is { } call)
                 {
+                    if (_streaming && call.Arguments.Length > _argumentsSent)
+                        output.Add(new AssistantPart(AssistantPartKind.ToolCallArguments, call.Arguments[_argumentsSent..]));
                     output.Add(new AssistantPart(AssistantPartKind.ToolCall, block, call));
                     _calls++;
                 }
@@ -130,12 +150,49 @@ public sealed class AssistantOutputParser(bool reasoningFirst, bool parseToolCal
                 {
                     Emit(output, AssistantPartKind.Content, block);
                 }
+                _streaming = false;
                 _pending.Remove(0, close + CallClose.Length);
                 _skipNewlines = true;
                 return true;
             }
         }
     }
+
+    /// <summary>
+    /// The open call's start and new arguments from <paramref name="body"/>, the text after <c>&lt;tool_call&gt;</c>
+    /// so far. Arguments go out up to the last <c>}</c> (which may close the call rather than the arguments), trailing
+    /// whitespace held back, so what went out is always a prefix of the arguments' text.
+    /// </summary>
+    private void StreamCall(string body, List<AssistantPart> output)
+    {
+        var header = CallHeader().Match(body);
+        if (!header.Success) return;
+        if (!_streaming)
+        {
+            string name;
+            try
+            {
+                name = JsonSerializer.Deserialize<string>(header.Groups[1].Value)!;
+            }
+            catch (JsonException)
+            {
+                return;
+            }
+            output.Add(new AssistantPart(AssistantPartKind.ToolCallStart, "", new ToolCall(name, "")));
+            _streaming = true;
+            _argumentsSent = 0;
+        }
+        string arguments = body[header.Length..];
+        int end = arguments.LastIndexOf('}');
+        string safe = (end < 0 ? arguments : arguments[..end]).TrimEnd();
+        if (safe.Length <= _argumentsSent) return;
+        output.Add(new AssistantPart(AssistantPartKind.ToolCallArguments, safe[_argumentsSent..]));
+        _argumentsSent = safe.Length;
+    }
+
+    /// <summary>A call's opening up to its arguments object: <c>{"name": "…", "arguments": </c> before a <c>{</c>.</summary>
+    [System.Text.RegularExpressions.GeneratedRegex("""^\s*\{\s*"name"\s*:\s*("(?:[^"\\]|\\.)*")\s*,\s*"arguments"\s*:\s*(?=\{)""")]
+    private static partial System.Text.RegularExpressions.Regex CallHeader();
 
     /// <summary>How much of <paramref name="text"/> cannot be the start of <paramref name="tag"/> (or trailing newlines).</summary>
     private static int SafeLength(string text, string tag, bool holdNewlines)

@@ -29,6 +29,7 @@ public sealed class BatchScheduler : IDisposable
     private readonly object _lock = new(); // Monitor: the scheduler thread waits on it when idle
     private readonly Thread _thread;
     private bool _disposed;
+    private long _generated;
 
     /// <param name="maxSequences">Sessions that can be open at once, each with a KV cache of <see cref="SessionOptions.ContextLength"/>.</param>
     /// <param name="options">Context length, threads (for the one worker pool), prompt chunk size, KV cache type.</param>
@@ -55,11 +56,17 @@ public sealed class BatchScheduler : IDisposable
         _thread.Start();
     }
 
+    /// <summary>Sessions that can be open on this scheduler at once.</summary>
     public int MaxSequences { get; }
+    /// <summary>Positions of each session's KV cache.</summary>
     public int ContextLength => _forward.ContextLength;
+    /// <summary>Worker threads of the forward pass, the caller's included.</summary>
     public int Threads => _forward.ThreadCount;
     internal GroveModel Model => _model;
     internal GroveTokenizer Tokenizer => _tokenizer;
+
+    /// <summary>Tokens generated since the scheduler started, all sessions together (read it twice for a rate).</summary>
+    public long GeneratedTokens => Volatile.Read(ref _generated);
 
     /// <summary>Sessions generating now (prompt or tokens).</summary>
     public int Active { get { lock (_lock) return _active.Count + _submitted.Count; } }
@@ -164,7 +171,10 @@ public sealed class BatchScheduler : IDisposable
             }
             else job.Tokens.Add(job.Next);
             var logits = _logits.AsSpan(logitRow++ * vocab, vocab);
-            if (job.Advance(logits) is { } finish) Finish(job, finish);
+            int generated = job.Generated;
+            var finish = job.Advance(logits);
+            Volatile.Write(ref _generated, _generated + job.Generated - generated);
+            if (finish is not null) Finish(job, finish.Value);
         }
     }
 

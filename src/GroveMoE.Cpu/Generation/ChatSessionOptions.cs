@@ -3,6 +3,7 @@ namespace GroveMoE.Cpu.Generation;
 /// <summary>How a <see cref="ChatSession"/> talks: system prompt, thinking, and what to do when the context fills.</summary>
 public sealed record ChatSessionOptions
 {
+    /// <summary>The system message rendered before the history; null for none.</summary>
     public string? SystemPrompt { get; init; }
 
     /// <summary>Qwen3's thinking mode; when off, the template adds an empty think block. The soft switches

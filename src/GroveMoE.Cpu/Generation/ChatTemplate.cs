@@ -28,8 +28,10 @@ public sealed class ChatTemplate
     /// <summary>Why the model's own template is not the one followed (none, or not ChatML), else null.</summary>
     public string? Note { get; }
 
+    /// <summary>The template for a model's <c>tokenizer.chat_template</c> metadata (see <see cref="Detect"/>).</summary>
     public static ChatTemplate ForModel(GgufMetadata metadata) => Detect(metadata.GetStringOrNull("tokenizer.chat_template"));
 
+    /// <summary>Recognises Qwen3's Jinja template; anything else (or null) renders as plain ChatML.</summary>
     public static ChatTemplate Detect(string? jinjaTemplate) => jinjaTemplate switch
     {
         null => new(true, "the model has no chat template; using Qwen3's ChatML"),

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Numerics.Tensors;
 using System.Runtime.InteropServices;
 using System.Threading.Channels;
 using GroveMoE.Cpu.Grammar;
@@ -20,8 +21,12 @@ internal sealed class GenerationJob
     private readonly GroveTokenizer _tokenizer;
     private readonly int _maxTokens;
     private readonly bool _ignoreEos;
+    private readonly DateTimeOffset? _deadline;
     private readonly Stopwatch _clock = Stopwatch.StartNew();
-    private readonly Channel<string> _pieces = Channel.CreateUnbounded<string>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
+    private readonly Channel<GeneratedPiece> _pieces = Channel.CreateUnbounded<GeneratedPiece>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
+    private readonly int? _topLogprobs;
+    private readonly float[]? _exp;
+    private List<TokenLogprob>? _logprobs; // the tokens since the last piece sent
     private readonly TaskCompletionSource _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly int _promptTokens, _reused;
     private double _promptSeconds;
@@ -39,12 +44,20 @@ internal sealed class GenerationJob
         ContextLength = contextLength;
         _maxTokens = options.MaxTokens;
         _ignoreEos = options.IgnoreEos;
+        _deadline = options.Deadline;
         _sampler = new Sampler(options.Sampler, vocab);
         _decoder = new StreamingDecoder(tokenizer);
         _stops = new StopSequenceFilter(options.StopSequences);
         _grammar = options.Grammar is { } g ? new GrammarMatcher(g, tokenizer) : null;
         _tokenizer = tokenizer;
         Cancellation = cancellationToken;
+        if (options.TopLogprobs is { } top)
+        {
+            if (top is < 0 or > GenerationOptions.MaxTopLogprobs)
+                throw new ArgumentOutOfRangeException(nameof(options), $"top logprobs must be 0..{GenerationOptions.MaxTopLogprobs} (got {top})");
+            _topLogprobs = top;
+            _exp = new float[vocab];
+        }
     }
 
     /// <summary>The scheduler's KV cache slot of the session.</summary>
@@ -66,7 +79,7 @@ internal sealed class GenerationJob
     public bool Stopping => _abandoned || Cancellation.IsCancellationRequested;
     public int Generated { get; private set; }
     public GenerationStats? Stats { get; private set; }
-    public ChannelReader<string> Pieces => _pieces.Reader;
+    public ChannelReader<GeneratedPiece> Pieces => _pieces.Reader;
 
     /// <summary>Completes once the scheduler has retired the job.</summary>
     public Task Done => _done.Task;
@@ -88,7 +101,7 @@ internal sealed class GenerationJob
     /// </summary>
     public FinishReason? Advance(ReadOnlySpan<float> logits)
     {
-        if (Generated >= _maxTokens) return FinishReason.Length;
+        if (Generated >= _maxTokens || DateTimeOffset.UtcNow >= _deadline) return FinishReason.Length;
         if (Stopping) return FinishReason.Cancelled;
         var history = CollectionsMarshal.AsSpan(Tokens);
         var banned = _ignoreEos ? _tokenizer.StopIds : default;
@@ -96,6 +109,7 @@ internal sealed class GenerationJob
         if (token < 0) return FinishReason.Stop; // the grammar allows nothing more
         Generated++;
         if (_tokenizer.IsStop(token)) return FinishReason.Stop;
+        if (_topLogprobs is { } top) (_logprobs ??= []).Add(Logprob(logits, token, top));
         _grammar?.Accept(token);
         Send(_stops.Push(_decoder.Append(token).ToString()));
         if (_stops.Stopped || _grammar is { CanContinue: false }) return FinishReason.Stop;
@@ -115,6 +129,7 @@ internal sealed class GenerationJob
             if (!_stops.Stopped) rest += _stops.Flush();
             Send(rest);
         }
+        if (_logprobs is { Count: > 0 }) _pieces.Writer.TryWrite(new GeneratedPiece("", _logprobs));
         double adjugates = _layerTokens == 0 ? 0 : (double)_adjugateRuns / _layerTokens;
         Stats = new GenerationStats
         {
@@ -139,6 +154,36 @@ internal sealed class GenerationJob
 
     private void Send(string text)
     {
-        if (text.Length > 0) _pieces.Writer.TryWrite(text);
+        if (text.Length == 0) return;
+        _pieces.Writer.TryWrite(new GeneratedPiece(text, _logprobs));
+        _logprobs = null;
+    }
+
+    /// <summary><paramref name="token"/>'s log-softmax under <paramref name="logits"/> and the <paramref name="top"/> best tokens'.</summary>
+    private TokenLogprob Logprob(ReadOnlySpan<float> logits, int token, int top)
+    {
+        var exp = _exp.AsSpan(0, logits.Length);
+        float max = TensorPrimitives.Max(logits);
+        TensorPrimitives.Subtract(logits, max, exp);
+        TensorPrimitives.Exp(exp, exp);
+        float logSum = max + MathF.Log(TensorPrimitives.Sum(exp));
+        var best = new List<int>(top + 1);
+        for (int id = 0; id < logits.Length && top > 0; id++)
+        {
+            if (best.Count == top && logits[id] <= logits[best[^1]]) continue;
+            int at = best.Count;
+            while (at > 0 && logits[best[at - 1]] < logits[id]) at--;
+            best.Insert(at, id);
+            if (best.Count > top) best.RemoveAt(top);
+        }
+        var alternatives = new TokenLogprob[best.Count];
+        for (int i = 0; i < alternatives.Length; i++) alternatives[i] = Entry(best[i], logits[best[i]] - logSum);
+        return Entry(token, logits[token] - logSum) with { Top = alternatives };
+    }
+
+    private TokenLogprob Entry(int id, float logprob)
+    {
+        byte[] bytes = _tokenizer.TokenBytes(id).ToArray();
+        return new TokenLogprob(id, System.Text.Encoding.UTF8.GetString(bytes), bytes, logprob);
     }
 }

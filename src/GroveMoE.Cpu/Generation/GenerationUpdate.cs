@@ -6,7 +6,9 @@ namespace GroveMoE.Cpu.Generation;
 /// </summary>
 /// <param name="Text">The next piece of the answer; empty on the final update.</param>
 /// <param name="Stats">Null except on the final update.</param>
-public readonly record struct GenerationUpdate(string Text, GenerationStats? Stats = null)
+/// <param name="Logprobs">The tokens this update's text came from, with their log-probabilities, when
+/// <see cref="GenerationOptions.TopLogprobs"/> asks for them (the final update has those of tokens that wrote no text).</param>
+public readonly record struct GenerationUpdate(string Text, GenerationStats? Stats = null, IReadOnlyList<TokenLogprob>? Logprobs = null)
 {
     /// <summary>Whether this is the last update, the one that carries <see cref="Stats"/>.</summary>
     public bool IsFinal => Stats is not null;

@@ -31,10 +31,15 @@ public sealed class InferenceSession : IDisposable
         _slot = slot;
     }
 
+    /// <summary>The weights it runs (not owned).</summary>
     public GroveModel Model => _scheduler.Model;
+    /// <summary>The tokenizer that decodes its output.</summary>
     public GroveTokenizer Tokenizer => _scheduler.Tokenizer;
+    /// <summary>Positions its KV cache holds: prompt and answer together.</summary>
     public int ContextLength => _scheduler.ContextLength;
+    /// <summary>Worker threads of its forward pass, the caller's included.</summary>
     public int Threads => _scheduler.Threads;
+    internal BatchScheduler Scheduler => _scheduler;
 
     /// <summary>The tokens whose keys and values are in the cache, in order.</summary>
     public IReadOnlyList<int> Tokens => _tokens;
@@ -80,12 +85,14 @@ public sealed class InferenceSession : IDisposable
 
         var job = new GenerationJob(_slot, _tokens, rest, prompt.Count, common, ContextLength, options, Tokenizer, vocab, cancellationToken);
         _scheduler.Submit(job);
+        IReadOnlyList<TokenLogprob>? silent = null; // tokens that wrote no text go with the final update
         try
         {
-            await foreach (string piece in job.Pieces.ReadAllAsync(CancellationToken.None).ConfigureAwait(false))
+            await foreach (var piece in job.Pieces.ReadAllAsync(CancellationToken.None).ConfigureAwait(false))
             {
                 if (cancellationToken.IsCancellationRequested) break; // the scheduler may have run ahead of the reader
-                yield return new GenerationUpdate(piece);
+                if (piece.Text.Length == 0) silent = piece.Logprobs;
+                else yield return new GenerationUpdate(piece.Text, null, piece.Logprobs);
             }
         }
         finally
@@ -94,9 +101,10 @@ public sealed class InferenceSession : IDisposable
             job.Abandon();
             await job.Done.ConfigureAwait(false);
         }
-        yield return new GenerationUpdate("", job.Stats!);
+        yield return new GenerationUpdate("", job.Stats!, silent);
     }
 
+    /// <summary>Frees its scheduler when it owns one, else gives its slot back to the shared scheduler.</summary>
     public void Dispose()
     {
         if (_disposed) return;

@@ -6,6 +6,7 @@ namespace GroveMoE.Cpu.Generation;
 /// </summary>
 public sealed record SamplerOptions
 {
+    /// <summary>Softmax temperature; 0 picks the most likely token (greedy).</summary>
     public float Temperature { get; init; } = 0.8f;
 
     /// <summary>Keep only the k most likely tokens; 0 keeps all.</summary>
@@ -23,13 +24,16 @@ public sealed record SamplerOptions
     /// <summary>Subtracted from the logit of every token seen in the window; 0 is off.</summary>
     public float PresencePenalty { get; init; }
 
+    /// <summary>How many recent tokens the repetition and presence penalties look at.</summary>
     public int PenaltyWindow { get; init; } = 64;
 
     /// <summary>Same seed, same prompt, same options: same text. Null draws a seed from the clock.</summary>
     public ulong? Seed { get; init; }
 
+    /// <summary>Always the most likely token: deterministic output.</summary>
     public static SamplerOptions Greedy { get; } = new() { Temperature = 0 };
 
+    /// <summary>Whether sampling reduces to taking the most likely token.</summary>
     public bool IsGreedy => Temperature <= 0 || TopK == 1;
 
     /// <summary>Throws <see cref="ArgumentException"/> naming the first option out of range.</summary>

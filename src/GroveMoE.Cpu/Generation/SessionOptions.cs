@@ -3,8 +3,10 @@ namespace GroveMoE.Cpu.Generation;
 /// <summary>Resources a session reserves: KV cache length, worker threads, prompt batch size.</summary>
 public sealed record SessionOptions
 {
+    /// <summary>Positions of the KV cache (prompt plus answer); its memory is checked before it is allocated.</summary>
     public int ContextLength { get; init; } = 4096;
 
+    /// <summary>Worker threads of the forward pass, the caller's included.</summary>
     public int Threads { get; init; } = Environment.ProcessorCount;
 
     /// <summary>Prompt tokens evaluated per forward call; larger batches read the weights fewer times.</summary>

@@ -30,7 +30,9 @@ public sealed class SessionPool : IDisposable
         if (_options.LayerOffload is null) _scheduler = new BatchScheduler(model.Model, model.Tokenizer, size, _options);
     }
 
+    /// <summary>The model its sessions run (not owned).</summary>
     public LanguageModel Model => _model;
+    /// <summary>Sessions in the pool: how many requests generate at once.</summary>
     public int Size { get; }
 
     /// <summary>Requests waiting for a session now.</summary>
@@ -42,6 +44,16 @@ public sealed class SessionPool : IDisposable
         get
         {
             lock (_lock) return _all.Sum(session => (long)session.Tokens.Count);
+        }
+    }
+
+    /// <summary>Tokens the sessions have generated since the pool was created (read it twice for a rate).</summary>
+    public long GeneratedTokens
+    {
+        get
+        {
+            if (_scheduler is not null) return _scheduler.GeneratedTokens;
+            lock (_lock) return _all.Sum(session => session.Scheduler.GeneratedTokens);
         }
     }
 
@@ -146,7 +158,9 @@ public sealed class SessionLease : IDisposable
         Session = session;
     }
 
+    /// <summary>The rented session; use it only until the lease is disposed.</summary>
     public InferenceSession Session { get; }
 
+    /// <summary>Returns the session to the pool (once; later calls do nothing).</summary>
     public void Dispose() => Interlocked.Exchange(ref _pool, null)?.Return(Session);
 }

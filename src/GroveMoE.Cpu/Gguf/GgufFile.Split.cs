@@ -68,7 +68,10 @@ public sealed partial class GgufFile
 /// <summary>The metadata keys of gguf-split.</summary>
 public static class GgufSplitKeys
 {
+    /// <summary>The 0-based index of this part.</summary>
     public const string Number = "split.no";
+    /// <summary>How many parts the model has.</summary>
     public const string Count = "split.count";
+    /// <summary>Tensors of all parts together.</summary>
     public const string TensorsCount = "split.tensors.count";
 }

@@ -35,10 +35,13 @@ public sealed unsafe partial class GgufFile : IDisposable
         }
     }
 
+    /// <summary>The path it was opened from (the first part of a split model).</summary>
     public string Path { get; }
     /// <summary>Bytes of the file, of all its parts for a split model.</summary>
     public long FileSize { get; private set; }
+    /// <summary>Byte offset of the aligned tensor data section in the (first) file.</summary>
     public long DataStart { get; }
+    /// <summary>The key-value metadata of the header.</summary>
     public GgufMetadata Metadata { get; }
     /// <summary>Every tensor, those of all parts for a split model.</summary>
     public IReadOnlyList<GgufTensorInfo> TensorInfos { get; private set; }
@@ -91,14 +94,18 @@ public sealed unsafe partial class GgufFile : IDisposable
         return _base + offset;
     }
 
+    /// <summary>Whether a tensor named <paramref name="name"/> exists.</summary>
     public bool HasTensor(string name) => _tensors.ContainsKey(name);
 
+    /// <summary>The tensor named <paramref name="name"/>; throws <see cref="GgufMissingTensorException"/> when there is none.</summary>
     public GgufTensor Tensor(string name) => _tensors.TryGetValue(name, out var t)
         ? t
         : throw new GgufMissingTensorException(name);
 
+    /// <summary>The tensor named <paramref name="name"/>, or null.</summary>
     public GgufTensor? TryTensor(string name) => _tensors.GetValueOrDefault(name);
 
+    /// <summary>Unmaps the file and its parts; tensor views must not be used after.</summary>
     public void Dispose()
     {
         foreach (var part in _parts) part.Dispose();
@@ -151,5 +158,6 @@ public sealed unsafe class GgufTensor(GgufTensorInfo info, byte* data)
 /// <summary>A tensor that a model needs is absent from the file.</summary>
 public sealed class GgufMissingTensorException(string name) : Exception($"missing tensor '{name}'")
 {
+    /// <summary>The tensor that is missing.</summary>
     public string Name { get; } = name;
 }

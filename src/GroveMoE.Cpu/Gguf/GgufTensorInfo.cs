@@ -8,11 +8,13 @@ namespace GroveMoE.Cpu.Gguf;
 /// </summary>
 public sealed record GgufTensorInfo(string Name, GgmlType Type, long[] Dimensions, long Offset = 0)
 {
+    /// <summary>Elements in the tensor: the product of its dimensions.</summary>
     public long ElementCount => Dimensions.Aggregate(1L, (a, b) => a * b);
 
     /// <summary>Elements in one row (the first ggml dimension).</summary>
     public long RowLength => Dimensions.Length == 0 ? 1 : Dimensions[0];
 
+    /// <summary>Rows: the elements over <see cref="RowLength"/> (a 3-D tensor's rows run through every matrix).</summary>
     public long RowCount => ElementCount / RowLength;
 
     /// <summary>Bytes of data; a shape too large for a long throws <see cref="OverflowException"/> (the reader refuses such files).</summary>
@@ -35,5 +37,6 @@ public sealed record GgufTensorInfo(string Name, GgmlType Type, long[] Dimension
         }
     }
 
+    /// <summary>The shape as <c>{d0, d1, ...}</c>, for messages.</summary>
     public string ShapeText => "{" + string.Join(", ", Dimensions) + "}";
 }

@@ -40,6 +40,7 @@ public sealed class ModelHub : IDisposable
         _downloader = new BlobDownloader(_client, _cache, Options);
     }
 
+    /// <summary>Endpoint, token, cache folder and offline mode in use.</summary>
     public HubOptions Options { get; }
 
     /// <summary>Parses <paramref name="reference"/> (<c>[hf.co/]OWNER/REPO[:QUANT]</c>) and pulls it.</summary>
@@ -153,6 +154,7 @@ public sealed class ModelHub : IDisposable
         return removed;
     }
 
+    /// <summary>Disposes the HTTP client it created (not one it was given).</summary>
     public void Dispose()
     {
         if (_ownsHttp) _http.Dispose();

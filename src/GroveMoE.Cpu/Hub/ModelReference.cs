@@ -12,6 +12,7 @@ public sealed partial record ModelReference(string Owner, string Repository, str
     /// <summary><c>OWNER/REPO</c>, the Hub's repository id.</summary>
     public string RepoId => $"{Owner}/{Repository}";
 
+    /// <summary><c>OWNER/REPO</c>, with <c>:QUANT</c> when one was given.</summary>
     public override string ToString() => Quant is null ? RepoId : $"{RepoId}:{Quant}";
 
     /// <summary>The quantization a GGUF file's name carries (<c>Model-Q4_K_M.gguf</c> → Q4_K_M), else the name without extension.</summary>

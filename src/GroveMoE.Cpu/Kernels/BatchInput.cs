@@ -11,15 +11,6 @@ internal sealed class BatchInput(int maxRows, int maxColumns)
     public int Rows { get; private set; }
     public int Columns { get; private set; }
 
-    /// <summary>Takes <paramref name="rows"/> rows from <paramref name="source"/> and quantizes them.</summary>
-    public void Load(ReadOnlySpan<float> source, int rows, int columns)
-    {
-        Rows = rows;
-        Columns = columns;
-        source[..(rows * columns)].CopyTo(Floats);
-        Quantized.Quantize(source, rows, columns);
-    }
-
     /// <summary>Declares the shape before rows are filled one by one with <see cref="SetRow"/> (possibly in parallel).</summary>
     public void Reshape(int rows, int columns)
     {

@@ -6,12 +6,17 @@ namespace GroveMoE.Cpu.Kernels;
 /// <summary>The instruction-set paths of the quantized dot kernels; <see cref="KernelPaths.Best"/> is the one the runtime uses.</summary>
 public enum KernelPath
 {
+    /// <summary>Plain C#, any CPU: the reference the others are tested against.</summary>
     Scalar,
+    /// <summary>AVX2 with FMA.</summary>
     Vector256,
+    /// <summary>AVX2 with AVX-VNNI integer dot products.</summary>
     Vector256Vnni,
+    /// <summary>AVX-512 (F and BW).</summary>
     Vector512,
 }
 
+/// <summary>Which <see cref="KernelPath"/>s this CPU runs and which one the runtime picks.</summary>
 public static class KernelPaths
 {
     /// <summary>
@@ -38,6 +43,7 @@ public static class KernelPaths
         : IsSupported(KernelPath.Vector256) ? KernelPath.Vector256
         : KernelPath.Scalar;
 
+    /// <summary>Whether this CPU has the instructions of <paramref name="path"/>.</summary>
     public static bool IsSupported(KernelPath path) => path switch
     {
         KernelPath.Scalar => true,
@@ -47,5 +53,6 @@ public static class KernelPaths
         _ => false,
     };
 
+    /// <summary>Every path this CPU can run.</summary>
     public static IEnumerable<KernelPath> Supported() => Enum.GetValues<KernelPath>().Where(IsSupported);
 }

@@ -41,8 +41,6 @@ internal sealed class MatMulWork : IParallelWork
         for (int i = 0; i < threads; i++) _scratch[i] = new float[maxColumns];
     }
 
-    public void Clear() => _count = 0;
-
     public void Add(in WeightMatrix weights, BatchInput input, int[] inputRows, int inputRowsStart, int inputRowsCount,
         float[] output, int outputOffset, int outputStride)
     {

@@ -30,27 +30,7 @@ internal sealed class Q8Activations
     internal int[] Sums { get; }
     internal int[] LowSums { get; }
 
-    public ReadOnlySpan<sbyte> RowQuants(int row) => Quants.AsSpan(row * Columns, Columns);
-    public ReadOnlySpan<float> RowScales(int row) => Scales.AsSpan(row * (Columns / BlockSize), Columns / BlockSize);
-    public ReadOnlySpan<int> RowSums(int row) => Sums.AsSpan(row * (Columns / BlockSize), Columns / BlockSize);
-
-    /// <summary>Quantizes <paramref name="rows"/> rows of <paramref name="columns"/> values from <paramref name="source"/>.</summary>
-    public void Quantize(ReadOnlySpan<float> source, int rows, int columns)
-    {
-        if (rows > MaxRows || columns > MaxColumns || columns % BlockSize != 0)
-            throw new ArgumentException($"batch {rows}x{columns} exceeds {MaxRows}x{MaxColumns}");
-        Rows = rows;
-        Columns = columns;
-        int blocks = columns / BlockSize;
-        for (int r = 0; r < rows; r++)
-        {
-            ActivationQuantizer.QuantizeRow(source.Slice(r * columns, columns),
-                Quants.AsSpan(r * columns, columns), Scales.AsSpan(r * blocks, blocks), Sums.AsSpan(r * blocks, blocks),
-                LowSums.AsSpan(r * blocks, blocks));
-        }
-    }
-
-    /// <summary>Sets the shape without quantizing, for callers that fill rows themselves with <see cref="QuantizeRow"/>.</summary>
+    /// <summary>Sets the shape; the rows are then quantized one by one with <see cref="QuantizeRow"/> (possibly in parallel).</summary>
     public void Reshape(int rows, int columns)
     {
         if (rows > MaxRows || columns > MaxColumns || columns % BlockSize != 0)
@@ -59,6 +39,7 @@ internal sealed class Q8Activations
         Columns = columns;
     }
 
+    /// <summary>Quantizes <paramref name="source"/> into row <paramref name="row"/> of the shape set by <see cref="Reshape"/>.</summary>
     public void QuantizeRow(int row, ReadOnlySpan<float> source)
     {
         int blocks = Columns / BlockSize;

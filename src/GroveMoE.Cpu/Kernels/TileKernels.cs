@@ -36,6 +36,9 @@ internal static unsafe class TileKernels
     }
 
     // ---- 512 bits: a whole group per vector ----
+    // The row·vector and GEMM bodies are methods of their own, called once per group of 16 rows: inlined into the
+    // driver they overran the JIT's inlining budget once the formats grew, and the GEMM then called its dot helpers
+    // per unit (4-5× slower, kernel probe).
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Run512<TFormat>(byte* tiles, int rows, int columns, int groupStart, int groupEnd,
@@ -43,34 +46,22 @@ internal static unsafe class TileKernels
     {
         int blocks = columns / TFormat.BlockValues, units = columns / 32;
         long groupBytes = TFormat.GroupBytes(blocks);
-        Q8Row* four = stackalloc Q8Row[Tokens];
         for (int g = groupStart; g < groupEnd; g++)
         {
             byte* group = tiles + g * groupBytes;
-            for (int i = 0; i < inputs;)
-            {
-                int count = Math.Min(Tokens, inputs - i);
-                if (count == 1)
-                {
-                    Store(RowVector512<TFormat>(group, blocks, units, x[i]), output + (long)i * stride + g * Rows, rows - g * Rows);
-                    i++;
-                    continue;
-                }
-                // Two or three left over still take the four-token kernel (the last repeated): one unpacking of
-                // each unit costs less than two or three single-token passes.
-                for (int k = 0; k < Tokens; k++) four[k] = x[i + Math.Min(k, count - 1)];
-                Gemm512<TFormat>(group, blocks, units, four, count, output + (long)i * stride + g * Rows, stride, rows - g * Rows);
-                i += count;
-            }
+            float* o = output + g * Rows;
+            int valid = rows - g * Rows;
+            int i = 0;
+            for (; i + 2 <= inputs; i += 2) Gemm512<TFormat>(group, blocks, units, x[i], x[i + 1], o + (long)i * stride, stride, valid);
+            if (i < inputs) Store(RowVector512<TFormat>(group, blocks, units, x[i]), o + (long)i * stride, valid);
         }
     }
 
     /// <summary>
     /// One accumulator, as <see cref="Gemm512{TFormat}"/> has per token, so the two round alike. A second accumulator
-    /// (even and odd units) bought nothing measurable, and giving the GEMM two per token made the JIT spill them
-    /// (2.5× slower four-token GEMM, kernel probe).
+    /// (even and odd units) bought nothing measurable, and two per token in the GEMM made the JIT spill them.
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     private static Vector512<float> RowVector512<TFormat>(byte* group, int blocks, int units, Q8Row x) where TFormat : struct, IQuantFormat
     {
         Vector512<float> acc = default;
@@ -78,49 +69,60 @@ internal static unsafe class TileKernels
         return acc;
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Gemm512<TFormat>(byte* group, int blocks, int units, Q8Row* x, int count, float* output, int stride, int validRows)
+    /// <summary>
+    /// Two tokens per unpacking of each unit, not four: the JIT's inlining budget holds two tokens' dots in one method
+    /// and gave up inside the third and fourth (calls per unit, 4-5× slower than this).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    private static void Gemm512<TFormat>(byte* group, int blocks, int units, Q8Row x0, Q8Row x1, float* output, int stride, int validRows)
         where TFormat : struct, IQuantFormat
     {
-        Q8Row x0 = x[0], x1 = x[1], x2 = x[2], x3 = x[3];
-        Vector512<float> acc0 = default, acc1 = default, acc2 = default, acc3 = default;
+        Vector512<float> acc0 = default, acc1 = default;
         for (int u = 0; u < units; u++)
         {
             var tile = TFormat.Load512(group, blocks, u);
             acc0 = Accumulate<TFormat>(acc0, tile, x0, u);
             acc1 = Accumulate<TFormat>(acc1, tile, x1, u);
-            acc2 = Accumulate<TFormat>(acc2, tile, x2, u);
-            acc3 = Accumulate<TFormat>(acc3, tile, x3, u);
         }
         Store(acc0, output, validRows);
-        if (count > 1) Store(acc1, output + stride, validRows);
-        if (count > 2) Store(acc2, output + 2L * stride, validRows);
-        if (count > 3) Store(acc3, output + 3L * stride, validRows);
+        Store(acc1, output + stride, validRows);
     }
 
+    /// <summary>
+    /// A unit's contribution for one token, in two forms, each a method of its own for the same reason as
+    /// <see cref="Avx512ByteDot.Dot{TFormat}"/>.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector512<float> Accumulate<TFormat>(Vector512<float> acc, in Tile512 tile, Q8Row x, int unit)
+        where TFormat : struct, IQuantFormat =>
+        TFormat.SplitScales ? AccumulateSplit<TFormat>(acc, tile, x, unit) : AccumulateWhole<TFormat>(acc, tile, x, unit);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<float> AccumulateWhole<TFormat>(Vector512<float> acc, in Tile512 tile, Q8Row x, int unit)
         where TFormat : struct, IQuantFormat
     {
         float dx = x.Scales[unit];
-        if (TFormat.SplitScales)
+        var dot = Avx512ByteDot.Dot<TFormat>(tile, x.Quants + 32 * unit);
+        if (TFormat.Offset != 0) dot -= Vector512.Create(TFormat.Offset * x.Sums[unit]);
+        acc = Vector512.FusedMultiplyAdd(Vector512.ConvertToSingle(dot), tile.Scales * Vector512.Create(dx), acc);
+        if (TFormat.HasMins) acc = Vector512.FusedMultiplyAdd(tile.Mins, Vector512.Create(-dx * x.Sums[unit]), acc);
+        return acc;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<float> AccumulateSplit<TFormat>(Vector512<float> acc, in Tile512 tile, Q8Row x, int unit)
+        where TFormat : struct, IQuantFormat
+    {
+        float dx = x.Scales[unit];
+        Avx512ByteDot.DotHalves<TFormat>(tile, x.Quants + 32 * unit, out var low, out var high);
+        int lowSum = x.LowSums[unit];
+        if (TFormat.Offset != 0)
         {
-            Avx512ByteDot.DotHalves<TFormat>(tile, x.Quants + 32 * unit, out var low, out var high);
-            int lowSum = x.LowSums[unit];
-            if (TFormat.Offset != 0)
-            {
-                low -= Vector512.Create(TFormat.Offset * lowSum);
-                high -= Vector512.Create(TFormat.Offset * (x.Sums[unit] - lowSum));
-            }
-            acc = Vector512.FusedMultiplyAdd(Vector512.ConvertToSingle(low), tile.Scales * Vector512.Create(dx), acc);
-            acc = Vector512.FusedMultiplyAdd(Vector512.ConvertToSingle(high), tile.HighScales * Vector512.Create(dx), acc);
+            low -= Vector512.Create(TFormat.Offset * lowSum);
+            high -= Vector512.Create(TFormat.Offset * (x.Sums[unit] - lowSum));
         }
-        else
-        {
-            var dot = Avx512ByteDot.Dot<TFormat>(tile, x.Quants + 32 * unit);
-            if (TFormat.Offset != 0) dot -= Vector512.Create(TFormat.Offset * x.Sums[unit]);
-            acc = Vector512.FusedMultiplyAdd(Vector512.ConvertToSingle(dot), tile.Scales * Vector512.Create(dx), acc);
-        }
+        acc = Vector512.FusedMultiplyAdd(Vector512.ConvertToSingle(low), tile.Scales * Vector512.Create(dx), acc);
+        acc = Vector512.FusedMultiplyAdd(Vector512.ConvertToSingle(high), tile.HighScales * Vector512.Create(dx), acc);
         if (TFormat.HasMins) acc = Vector512.FusedMultiplyAdd(tile.Mins, Vector512.Create(-dx * x.Sums[unit]), acc);
         return acc;
     }

@@ -9,7 +9,7 @@ internal interface IParallelWork
 
 /// <summary>
 /// One set of persistent threads for the whole forward pass. A call hands the same work object to every
-/// worker; they claim chunks of items from a shared counter, so uneven items still balance. Workers spin
+/// worker; they claim items one at a time from a shared counter, so uneven items still balance. Workers spin
 /// briefly between calls (a decode step issues hundreds of small calls) and then sleep; a call takes the
 /// lock to wake them only when one is actually asleep, so back-to-back calls cost a counter bump each.
 /// </summary>
@@ -20,7 +20,6 @@ internal sealed class WorkerPool : IDisposable
     private readonly object _gate = new();
     private IParallelWork? _work;
     private int _itemCount;
-    private int _chunk;
     private int _next;
     private int _pending;
     private long _generation;
@@ -42,17 +41,16 @@ internal sealed class WorkerPool : IDisposable
     public int ThreadCount { get; }
 
     /// <summary>Runs <paramref name="work"/> over items [0, itemCount) on all threads and returns when all are done.</summary>
-    public void Run(IParallelWork work, int itemCount, int chunk = 1)
+    public void Run(IParallelWork work, int itemCount)
     {
         if (itemCount <= 0) return;
-        if (_threads.Length == 0 || itemCount <= chunk)
+        if (_threads.Length == 0 || itemCount == 1)
         {
             work.Execute(0, itemCount, 0);
             return;
         }
         _work = work;
         _itemCount = itemCount;
-        _chunk = Math.Max(1, chunk);
         _next = 0;
         Volatile.Write(ref _pending, _threads.Length);
         // Both sides use full fences (this increment then the sleeper read; the worker's sleeper increment
@@ -71,12 +69,12 @@ internal sealed class WorkerPool : IDisposable
     private void Drain(int worker)
     {
         var work = _work!;
-        int count = _itemCount, chunk = _chunk;
+        int count = _itemCount;
         while (true)
         {
-            int start = Interlocked.Add(ref _next, chunk) - chunk;
-            if (start >= count) return;
-            work.Execute(start, Math.Min(count, start + chunk), worker);
+            int item = Interlocked.Increment(ref _next) - 1;
+            if (item >= count) return;
+            work.Execute(item, item + 1, worker);
         }
     }
 

@@ -5,27 +5,46 @@ namespace GroveMoE.Cpu.Model;
 /// <summary>GroveMoE hyperparameters, read from GGUF metadata under the <c>grovemoe.</c> prefix.</summary>
 public sealed record GroveConfig
 {
+    /// <summary>The <c>general.architecture</c> value of GroveMoE files, and the prefix of their hyperparameter keys.</summary>
     public const string Architecture = "grovemoe";
     private const string P = Architecture + ".";
 
+    /// <summary>Transformer blocks.</summary>
     public int Layers { get; init; }
+    /// <summary>Width of the hidden state (embedding length).</summary>
     public int Hidden { get; init; }
+    /// <summary>Query heads.</summary>
     public int Heads { get; init; }
+    /// <summary>Key/value heads (grouped-query attention).</summary>
     public int KvHeads { get; init; }
+    /// <summary>Elements per attention head.</summary>
     public int HeadDim { get; init; }
+    /// <summary>The epsilon of every RMS norm.</summary>
     public float RmsEpsilon { get; init; } = 1e-6f;
+    /// <summary>The rotary embedding's base frequency (theta).</summary>
     public float RopeBase { get; init; } = 1e6f;
+    /// <summary>The context the model was trained for (sessions choose their own).</summary>
     public int ContextLength { get; init; } = 32768;
+    /// <summary>Routed experts per layer.</summary>
     public int Experts { get; init; }
+    /// <summary>Routed experts each token runs (top-k).</summary>
     public int ExpertsUsed { get; init; }
+    /// <summary>Intermediate width of a routed expert.</summary>
     public int ExpertWidth { get; init; }
+    /// <summary>Intermediate width of an adjugate expert.</summary>
     public int AdjugateWidth { get; init; }
+    /// <summary>Routed experts sharing one adjugate expert.</summary>
     public int ExpertsPerGroup { get; init; } = 2;
+    /// <summary>The scale of the adjugate experts' output (<c>expert_group_scale</c>).</summary>
     public float GroupScale { get; init; } = 0.05f;
+    /// <summary>Tokens in the vocabulary (rows of the embedding).</summary>
     public int Vocab { get; init; }
 
+    /// <summary>Adjugate experts (groups) per layer.</summary>
     public int Groups => Experts / ExpertsPerGroup;
+    /// <summary>Width of all query heads together.</summary>
     public int QueryDim => Heads * HeadDim;
+    /// <summary>Width of all key (or value) heads together.</summary>
     public int KvDim => KvHeads * HeadDim;
 
     /// <summary>Bytes of the KV cache (keys and values of every layer) for <paramref name="positions"/> positions; long.MaxValue when that overflows.</summary>

@@ -38,6 +38,7 @@ public sealed class GroveForward : IDisposable
     private readonly AttentionWork _attentionWork;
     private float[] _logits = [];
 
+    /// <summary>A forward pass over <paramref name="model"/> (not owned) with its own KV cache of <paramref name="contextLength"/> positions, <paramref name="threads"/> worker threads and prompt chunks of <paramref name="batchSize"/> rows.</summary>
     public GroveForward(GroveModel model, int contextLength, int threads, int batchSize = 64, KvCacheType kvCacheType = KvCacheType.F32)
         : this(model, contextLength, threads, batchSize, kvCacheType, maxSequences: 1)
     {
@@ -84,8 +85,11 @@ public sealed class GroveForward : IDisposable
         _attentionWork = new AttentionWork(_c, rows, _pool.ThreadCount);
     }
 
+    /// <summary>The weights it runs (not owned).</summary>
     public GroveModel Model => _model;
+    /// <summary>The model's hyperparameters.</summary>
     public GroveConfig Config => _c;
+    /// <summary>Positions its KV cache holds.</summary>
     public int ContextLength => _cache.Capacity;
     internal KvCache Cache => _cache;
     internal KvCacheType KvCacheType => _cache.Type;
@@ -95,11 +99,13 @@ public sealed class GroveForward : IDisposable
 
     /// <summary>Prompt rows evaluated per forward call.</summary>
     public int BatchSize => _batch;
+    /// <summary>Worker threads, the caller's included.</summary>
     public int ThreadCount => _pool.ThreadCount;
 
     /// <summary>Positions already in the KV cache; the next token evaluated goes at this position.</summary>
     public int Position { get; private set; }
 
+    /// <summary>Running counts of what it evaluated.</summary>
     public ForwardStats Stats { get; } = new();
 
     /// <summary>Runs the layers it owns instead of this CPU path (a GPU backend); null runs every layer here. It belongs
@@ -285,6 +291,7 @@ public sealed class GroveForward : IDisposable
 
     private Span<float> X(int t) => _x.AsSpan(t * _c.Hidden, _c.Hidden);
 
+    /// <summary>Stops its worker threads and frees its KV cache; the model and an offload it was given stay with the caller.</summary>
     public void Dispose()
     {
         _pool.Dispose();

@@ -5,6 +5,7 @@ namespace GroveMoE.Cpu.Quantization;
 /// <summary>Quantizes and dequantizes rows of any supported ggml type.</summary>
 public static class RowCodec
 {
+    /// <summary>Encodes one row of <paramref name="source"/> as <paramref name="type"/>; throws <see cref="NotSupportedException"/> for a type it cannot write and <see cref="ArgumentException"/> for a length that splits a block.</summary>
     public static void Quantize(GgmlType type, ReadOnlySpan<float> source, Span<byte> destination)
     {
         switch (type)
@@ -29,6 +30,7 @@ public static class RowCodec
         }
     }
 
+    /// <summary>Decodes one row of <paramref name="type"/> into <paramref name="destination"/> (its length is the row's); throws <see cref="NotSupportedException"/> for a type it cannot read.</summary>
     public static void Dequantize(GgmlType type, ReadOnlySpan<byte> source, Span<float> destination)
     {
         switch (type)

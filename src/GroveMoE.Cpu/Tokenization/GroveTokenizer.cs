@@ -62,30 +62,37 @@ public sealed class GroveTokenizer
         _stopIds = new[] { EosId, ImEndId, EndOfTextId }.Where(id => id >= 0).Distinct().ToArray();
     }
 
+    /// <summary>Tokens in the vocabulary.</summary>
     public int VocabSize => _tokens.Length;
 
     /// <summary>tokenizer.ggml.eos_token_id (Qwen3: &lt;|im_end|&gt;), or -1.</summary>
     public int EosId { get; }
 
+    /// <summary>The id of &lt;|im_start|&gt;, or -1.</summary>
     public int ImStartId { get; }
 
+    /// <summary>The id of &lt;|im_end|&gt;, or -1.</summary>
     public int ImEndId { get; }
 
+    /// <summary>The id of &lt;|endoftext|&gt;, or -1.</summary>
     public int EndOfTextId { get; }
 
     /// <summary>Ids that end generation: EOS, &lt;|im_end|&gt; and &lt;|endoftext|&gt; (those the vocabulary has).</summary>
     public ReadOnlySpan<int> StopIds => _stopIds;
 
+    /// <summary>Whether <paramref name="id"/> is one of <see cref="StopIds"/>.</summary>
     public bool IsStop(int id) => _stopIds.AsSpan().Contains(id);
 
     /// <summary>A control token (chat markup such as &lt;|im_start|&gt;), which decoding may leave out.</summary>
     public bool IsSpecial(int id) => TypeOf(id) == TokenType.Control;
 
+    /// <summary>The GGUF token type of <paramref name="id"/>; throws <see cref="ArgumentOutOfRangeException"/> outside the vocabulary.</summary>
     public TokenType TypeOf(int id) => _types[CheckId(id)];
 
     /// <summary>The id of a control or user-defined token spelled exactly <paramref name="text"/>, or -1.</summary>
     public int SpecialId(string text) => _specialIds.TryGetValue(text, out int id) ? id : -1;
 
+    /// <summary>The tokenizer a GGUF file describes (<c>tokenizer.ggml.*</c>); throws <see cref="ModelFormatException"/> when it is missing or inconsistent.</summary>
     public static GroveTokenizer FromMetadata(GgufMetadata metadata)
     {
         string model = metadata.GetStringOrNull("tokenizer.ggml.model")
@@ -123,6 +130,7 @@ public sealed class GroveTokenizer
         return new GroveTokenizer(tokens, types, merges, eos);
     }
 
+    /// <summary>Token ids of <paramref name="text"/>; with <paramref name="parseSpecial"/> chat markup such as &lt;|im_start|&gt; becomes its control token, else it is encoded as plain text.</summary>
     public int[] Encode(string text, bool parseSpecial = true)
     {
         var ids = new List<int>(text.Length / 3 + 4);

@@ -16,6 +16,7 @@ public sealed class StreamingDecoder
     private int _pendingLength;
     private char[] _text = new char[64];
 
+    /// <summary>A decoder over <paramref name="tokenizer"/>'s vocabulary; <paramref name="skipSpecial"/> leaves control tokens out of the text.</summary>
     public StreamingDecoder(GroveTokenizer tokenizer, bool skipSpecial = false)
     {
         _tokenizer = tokenizer;
@@ -36,6 +37,7 @@ public sealed class StreamingDecoder
     /// <summary>Ends the stream: whatever incomplete bytes are left come out as U+FFFD, as a full decode would show them.</summary>
     public ReadOnlySpan<char> Flush() => Convert(isFinal: true);
 
+    /// <summary>Drops bytes held back for an incomplete character.</summary>
     public void Reset() => _pendingLength = 0;
 
     private ReadOnlySpan<char> Convert(bool isFinal)

@@ -24,10 +24,39 @@ public class ToolCallGrammarTests
             string text = GrammarWalk.Generate(grammar, random, freeSteps: random.Next(5, 60));
             var parser = new AssistantOutputParser(reasoningFirst: false, parseToolCalls: true);
             var parts = new List<AssistantPart>();
-            parser.Push(text, parts);
+            for (int at = 0; at < text.Length;) // streamed in random pieces, as tokens come
+            {
+                int length = Math.Min(text.Length - at, random.Next(1, 6));
+                if (char.IsHighSurrogate(text[at + length - 1]) && at + length < text.Length) length++;
+                parser.Push(text.Substring(at, length), parts);
+                at += length;
+            }
             parser.Flush(parts);
-            Assert.True(parts.Count > 0 && parts.All(p => p.Kind == AssistantPartKind.ToolCall), text);
-            foreach (var call in parts.Select(p => p.Call!))
+            Assert.True(parts.Count > 0 && parts.All(p => p.Kind is AssistantPartKind.ToolCall or AssistantPartKind.ToolCallStart or AssistantPartKind.ToolCallArguments), text);
+            // Each call streams: its start with the name, then pieces of arguments that add up to the whole call's.
+            var streamed = new System.Text.StringBuilder();
+            string? open = null;
+            foreach (var part in parts)
+            {
+                switch (part.Kind)
+                {
+                    case AssistantPartKind.ToolCallStart:
+                        Assert.Null(open);
+                        open = part.Call!.Name;
+                        streamed.Clear();
+                        break;
+                    case AssistantPartKind.ToolCallArguments:
+                        Assert.NotNull(open);
+                        streamed.Append(part.Text);
+                        break;
+                    default:
+                        Assert.Equal(open, part.Call!.Name);
+                        Assert.Equal(part.Call.Arguments, streamed.ToString());
+                        open = null;
+                        break;
+                }
+            }
+            foreach (var call in parts.Where(p => p.Kind == AssistantPartKind.ToolCall).Select(p => p.Call!))
             {
                 var tool = tools.Single(t => t.Name == call.Name);
                 var result = JsonSchema.FromText(tool.Schema).Evaluate(JsonNode.Parse(call.Arguments), new EvaluationOptions { RequireFormatValidation = true });

@@ -135,6 +135,21 @@ public sealed class ServeOperationsTests(TinyLanguageModelFixture tiny) : IClass
         using (stream)
         using (reader) Assert.Equal("length", await FinishOf(reader));
         Assert.True(watch.Elapsed < TimeSpan.FromSeconds(15), $"the stream ran {watch.Elapsed} past a 1 s timeout");
+
+        // The usage of an answer the timeout ended counts its prompt and its tokens, on both endpoints.
+        foreach (var (path, body) in new (string, object)[]
+        {
+            ("v1/chat/completions", new { messages = new[] { new { role = "user", content = "talk" } }, max_tokens = 4000, temperature = 0,
+                stream = true, stream_options = new { include_usage = true } }),
+            ("v1/completions", new { prompt = "Once upon a time", max_tokens = 4000, temperature = 0, stream = true, stream_options = new { include_usage = true } }),
+        })
+        {
+            var events = (await (await http.PostAsync(path, Json(body))).Content.ReadAsStringAsync())
+                .Split('\n').Where(l => l.StartsWith("data: {", StringComparison.Ordinal)).Select(l => JsonDocument.Parse(l[6..]).RootElement).ToList();
+            var usage = events.Last().GetProperty("usage");
+            Assert.True(usage.GetProperty("prompt_tokens").GetInt32() > 1, $"{path}: {usage}");
+            Assert.True(usage.GetProperty("completion_tokens").GetInt32() is > 0 and < 4000, $"{path}: {usage}");
+        }
     }
 
     [Fact]
@@ -156,6 +171,7 @@ public sealed class ServeOperationsTests(TinyLanguageModelFixture tiny) : IClass
         Assert.Contains("grove_requests_total{path=\"/v1/chat/completions\",status=\"200\"} 1", text);
         Assert.Contains("grove_requests_total{path=\"/v1/models\",status=\"401\"} 1", text);
         Assert.Contains("grove_generated_tokens_total 3", text);
+        Assert.Contains("grove_generation_tokens_per_second 0.3", text); // 3 tokens in the last 10 s
         foreach (var name in new[] { "grove_queue_length", "grove_active_sequences", "grove_prompt_tokens_total", "grove_kv_cache_tokens",
                      "grove_kv_cache_capacity_tokens", "grove_generation_tokens_per_second", "grove_time_to_first_token_seconds_bucket",
                      "grove_inter_token_latency_seconds_bucket" })

@@ -74,6 +74,7 @@ public sealed class StructuredOutputServerTests(TinyLanguageModelFixture tiny) :
         var named = new ChatCompletionOptions { Tools = { tool }, ToolChoice = ChatToolChoice.CreateFunctionChoice("pick"), Temperature = 1, MaxOutputTokenCount = 100 };
         string? id = null, name = null;
         var arguments = new StringBuilder();
+        int fragments = 0;
         ChatFinishReason? finish = null;
         await foreach (var update in client.CompleteChatStreamingAsync([new UserChatMessage("Pick.")], named))
         {
@@ -81,13 +82,16 @@ public sealed class StructuredOutputServerTests(TinyLanguageModelFixture tiny) :
             {
                 if (part.ToolCallId is not null) { Assert.Null(id); id = part.ToolCallId; name = part.FunctionName; }
                 else Assert.NotNull(id);
-                arguments.Append(part.FunctionArgumentsUpdate?.ToString());
+                string fragment = part.FunctionArgumentsUpdate?.ToString() ?? "";
+                if (fragment.Length > 0) fragments++;
+                arguments.Append(fragment);
             }
             finish ??= update.FinishReason;
         }
         Assert.Equal("pick", name);
         Assert.Equal(ChatFinishReason.ToolCalls, finish);
         AssertValid(arguments.ToString());
+        Assert.True(fragments > 1, $"the arguments came in {fragments} piece(s), not as they were written");
 
         // The call and its result go back; auto mode answers (in noise, but it answers).
         ChatMessage[] history =
