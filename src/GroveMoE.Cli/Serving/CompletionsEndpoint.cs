@@ -13,7 +13,8 @@ internal sealed class CompletionsEndpoint(SessionPool pool, GroveChatClient clie
         var r = await OpenAiJson.ReadBody<CompletionRequest>(context.Request, debug);
         string text = RequestMapping.Prompt(r);
         var generation = client.GenerationOptionsFor(RequestMapping.Sampling(r.MaxTokens, r.Temperature, r.TopP, r.TopK, r.MinP,
-            r.RepeatPenalty, r.PresencePenalty, r.Seed, r.Stop));
+            r.RepeatPenalty, r.PresencePenalty, r.Seed, r.Stop, topLogprobs: RequestMapping.TopLogprobs(r)));
+        bool wantLogprobs = generation.TopLogprobs is not null;
         using var turn = turns.Begin(context);
         generation = generation with { Deadline = turn.Deadline };
         string id = $"cmpl-{Guid.NewGuid():N}";
@@ -33,17 +34,27 @@ internal sealed class CompletionsEndpoint(SessionPool pool, GroveChatClient clie
             await events.StartAsync();
         }
         var answer = new System.Text.StringBuilder();
+        var tokens = new List<TokenLogprob>();
+        int offset = 0; // characters of the answer streamed so far
         GenerationStats? final = null;
         for (; more; more = await pieces.MoveNextAsync())
         {
-            if (pieces.Current.Stats is { } last)
+            var piece = pieces.Current;
+            if (piece.Logprobs is { } logprobs) tokens.AddRange(logprobs);
+            if (piece.Stats is { } last)
             {
                 final = last;
                 continue;
             }
             turn.Piece();
-            if (events is null) answer.Append(pieces.Current.Text);
-            else await events.SendAsync(new TextCompletion(id, created, modelName, [new TextChoice(0, pieces.Current.Text, null)]));
+            if (events is null) answer.Append(piece.Text);
+            else
+            {
+                await events.SendAsync(new TextCompletion(id, created, modelName,
+                    [new TextChoice(0, piece.Text, null, wantLogprobs ? LegacyLogprobs.Of(tokens, offset) : null)]));
+                offset += tokens.Sum(t => t.Text.Length);
+                tokens.Clear();
+            }
         }
         context.RequestAborted.ThrowIfCancellationRequested();
         var stats = final!;
@@ -55,10 +66,12 @@ internal sealed class CompletionsEndpoint(SessionPool pool, GroveChatClient clie
         if (events is null)
         {
             await context.Response.WriteAsJsonAsync(new TextCompletion(id, created, modelName,
-                [new TextChoice(0, answer.ToString(), record.Finish)], usage), OpenAiJson.Options, context.RequestAborted);
+                [new TextChoice(0, answer.ToString(), record.Finish, wantLogprobs ? LegacyLogprobs.Of(tokens, 0) : null)], usage),
+                OpenAiJson.Options, context.RequestAborted);
             return;
         }
-        await events.SendAsync(new TextCompletion(id, created, modelName, [new TextChoice(0, "", record.Finish)]));
+        await events.SendAsync(new TextCompletion(id, created, modelName,
+            [new TextChoice(0, "", record.Finish, wantLogprobs && tokens.Count > 0 ? LegacyLogprobs.Of(tokens, offset) : null)]));
         if (r.StreamOptions?.IncludeUsage == true) await events.SendAsync(new TextCompletion(id, created, modelName, [], usage));
         await events.DoneAsync();
     }

@@ -106,4 +106,5 @@ internal sealed record CompletionRequest
     public int? TopK { get; init; }
     public float? MinP { get; init; }
     public float? RepeatPenalty { get; init; }
+    public int? NProbs { get; init; }
 }

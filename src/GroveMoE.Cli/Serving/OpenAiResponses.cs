@@ -48,9 +48,24 @@ internal sealed record TextCompletion(string Id, long Created, string Model, IRe
     public string Object => "text_completion";
 }
 
-internal sealed record TextChoice(int Index, string Text, string? FinishReason)
+internal sealed record TextChoice(int Index, string Text, string? FinishReason, LegacyLogprobs? Logprobs = null);
+
+/// <summary>The legacy completions' <c>logprobs</c>: parallel lists, one entry per generated token.</summary>
+internal sealed record LegacyLogprobs(IReadOnlyList<string> Tokens, IReadOnlyList<float> TokenLogprobs,
+    IReadOnlyList<Dictionary<string, float>> TopLogprobs, IReadOnlyList<int> TextOffset)
 {
-    public object? Logprobs => null;
+    /// <summary><paramref name="tokens"/> in this shape, offsets counted from <paramref name="offset"/> characters into the answer.</summary>
+    public static LegacyLogprobs Of(IReadOnlyList<GroveMoE.Cpu.Generation.TokenLogprob> tokens, int offset)
+    {
+        var offsets = new List<int>(tokens.Count);
+        foreach (var token in tokens)
+        {
+            offsets.Add(offset);
+            offset += token.Text.Length;
+        }
+        return new LegacyLogprobs(tokens.Select(t => t.Text).ToList(), tokens.Select(t => t.Logprob).ToList(),
+            tokens.Select(t => t.Top.GroupBy(a => a.Text).ToDictionary(g => g.Key, g => g.First().Logprob)).ToList(), offsets);
+    }
 }
 
 internal sealed record Usage(int PromptTokens, int CompletionTokens, PromptTokensDetails PromptTokensDetails)

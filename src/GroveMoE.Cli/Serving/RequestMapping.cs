@@ -74,11 +74,19 @@ internal static class RequestMapping
         return r.NProbs is > 0 ? r.NProbs : null;
     }
 
+    /// <summary>The legacy logprobs (the number of alternatives, up to 5 as OpenAI allows) or n_probs; null for none.</summary>
+    public static int? TopLogprobs(CompletionRequest r)
+    {
+        const int max = GroveMoE.Cpu.Generation.GenerationOptions.MaxTopLogprobs;
+        Refuse(r.Logprobs is < 0 or > 5, "logprobs", "'logprobs' must be between 0 and 5");
+        Refuse(r.NProbs is < 0 or > max, "n_probs", $"'n_probs' must be between 0 and {max}");
+        return r.Logprobs ?? (r.NProbs is > 0 ? r.NProbs : null);
+    }
+
     public static string Prompt(CompletionRequest request)
     {
         Refuse(request.N is > 1 || request.BestOf is > 1, "n", "only n = 1 is supported");
         Refuse(request.Echo == true, "echo", "echo is not supported");
-        Refuse(request.Logprobs is > 0, "logprobs", "logprobs are not supported");
         Refuse(!string.IsNullOrEmpty(request.Suffix), "suffix", "suffix is not supported");
         var prompt = request.Prompt;
         if (prompt is { ValueKind: JsonValueKind.Array } array)

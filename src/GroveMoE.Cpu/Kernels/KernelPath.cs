@@ -30,14 +30,14 @@ public static class KernelPaths
         : KernelPath.Scalar;
 
     /// <summary>
-    /// The path of the tiled-layout kernels (<see cref="TileKernels"/>) for a format. Narrow weights (nibbles) sum
-    /// eight byte products in int16, so the 512-bit form does sixteen rows per vpmaddubsw and beats AVX-VNNI's
-    /// eight per vpdpbusd (Q4_0, one thread, L2-resident: 73 vs 65 GMAC/s decode, 112 vs 102 four-token GEMM);
-    /// wide ones (Q8_0's u up to 255) cost vpmaddubsw a split into nibbles, so AVX-VNNI wins there by 1.5–2.4×
-    /// (bench/README.md, "Speed II").
+    /// The path of the tiled-layout kernels (<see cref="TileKernels"/>) for a format. Weights of up to 6 bits sum two
+    /// to eight byte products in int16, so the 512-bit form does sixteen rows per vpmaddubsw and beats AVX-VNNI's
+    /// eight per vpdpbusd (one thread, L2-resident, GMAC/s decode / four-token GEMM: Q4_0 72 / 99 vs 72 / 83, Q4_K
+    /// 54 / 69 vs 47 / 54, Q6_K 45 / 77 vs 36 / 51); 8-bit ones (Q8_0, IQ4's grid) cost vpmaddubsw a split into
+    /// nibbles, so AVX-VNNI wins there by 1.5–2.4× (bench/README.md, "Speed II" and "K-quant speed").
     /// </summary>
-    public static KernelPath BestTiled(bool narrowWeights) =>
-        narrowWeights && IsSupported(KernelPath.Vector512) && Vector512.IsHardwareAccelerated ? KernelPath.Vector512
+    public static KernelPath BestTiled(int weightBits) =>
+        weightBits <= 6 && IsSupported(KernelPath.Vector512) && Vector512.IsHardwareAccelerated ? KernelPath.Vector512
         : IsSupported(KernelPath.Vector256Vnni) ? KernelPath.Vector256Vnni
         : IsSupported(KernelPath.Vector512) && Vector512.IsHardwareAccelerated ? KernelPath.Vector512
         : IsSupported(KernelPath.Vector256) ? KernelPath.Vector256

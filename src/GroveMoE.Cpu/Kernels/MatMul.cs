@@ -160,5 +160,5 @@ internal static unsafe class MatMul
 /// <summary>The tiled kernels' path for one format, chosen once.</summary>
 internal static class TilePath<TFormat> where TFormat : struct, IQuantFormat
 {
-    public static readonly KernelPath Best = KernelPaths.BestTiled(TFormat.WeightBits <= 4);
+    public static readonly KernelPath Best = KernelPaths.BestTiled(TFormat.WeightBits);
 }

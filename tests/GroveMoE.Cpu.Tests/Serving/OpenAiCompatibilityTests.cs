@@ -106,6 +106,43 @@ public sealed class OpenAiCompatibilityTests(TinyLanguageModelFixture tiny) : IC
             await Post(http, $$"""{"messages":[{"role":"user","content":"hi"}],"max_tokens":1,{{bad}}}""", HttpStatusCode.BadRequest);
     }
 
+    /// <summary>The legacy completions' logprobs: parallel lists, streamed and not; greedy, each token is the best of its top.</summary>
+    [Fact]
+    public async Task LegacyCompletionsGiveLogprobsStreamingAndNot()
+    {
+        await using var server = await Start();
+        using var http = new HttpClient { BaseAddress = server.Address };
+        using var json = JsonDocument.Parse(await Post(http, """{"prompt":"Once upon","max_tokens":5,"temperature":0,"logprobs":2}""", HttpStatusCode.OK, "v1/completions"));
+        var choice = json.RootElement.GetProperty("choices")[0];
+        var logprobs = choice.GetProperty("logprobs");
+        var tokens = logprobs.GetProperty("tokens").EnumerateArray().Select(t => t.GetString()!).ToList();
+        Assert.Equal(json.RootElement.GetProperty("usage").GetProperty("completion_tokens").GetInt32(), tokens.Count);
+        var values = logprobs.GetProperty("token_logprobs").EnumerateArray().Select(v => v.GetSingle()).ToList();
+        var tops = logprobs.GetProperty("top_logprobs").EnumerateArray().ToList();
+        var offsets = logprobs.GetProperty("text_offset").EnumerateArray().Select(v => v.GetInt32()).ToList();
+        for (int i = 0; i < tokens.Count; i++)
+        {
+            Assert.True(values[i] <= 0);
+            var top = tops[i].EnumerateObject().ToList();
+            Assert.InRange(top.Count, 1, 2);
+            Assert.Equal(top.Max(t => t.Value.GetSingle()), values[i]);
+            Assert.Equal(tokens.Take(i).Sum(t => t.Length), offsets[i]);
+        }
+
+        var streamed = new List<string>();
+        var stream = await http.PostAsync("v1/completions", new StringContent("""{"prompt":"Once upon","max_tokens":5,"temperature":0,"logprobs":2,"stream":true}""", Encoding.UTF8, "application/json"));
+        foreach (string line in (await stream.Content.ReadAsStringAsync()).Split('\n'))
+        {
+            if (!line.StartsWith("data: {", StringComparison.Ordinal)) continue;
+            using var chunk = JsonDocument.Parse(line["data: ".Length..]);
+            if (chunk.RootElement.GetProperty("choices") is { ValueKind: JsonValueKind.Array } choices && choices.GetArrayLength() > 0
+                && choices[0].TryGetProperty("logprobs", out var part))
+                streamed.AddRange(part.GetProperty("tokens").EnumerateArray().Select(t => t.GetString()!));
+        }
+        Assert.Equal(tokens, streamed);
+        await Post(http, """{"prompt":"hi","max_tokens":1,"logprobs":6}""", HttpStatusCode.BadRequest, "v1/completions");
+    }
+
     /// <summary>llama.cpp's sampling fields change the draw: top_k 1 and min_p 1 are greedy at any temperature, a
     /// seed repeats a draw, and repeat_penalty, min_p, top_k and seed reach the sampler.</summary>
     [Fact]
