@@ -9,14 +9,15 @@ namespace GroveMoE.Cpu.Kernels;
 /// and instruction set:
 /// <list type="bullet">
 /// <item>row·vector (decode, one token): each group of 16 rows is one sequential stream, dotted unit by unit;</item>
-/// <item>tile GEMM (prompts): each unit of a group is unpacked once into registers and dotted with four tokens.</item>
+/// <item>tile GEMM (prompts, and decode rows of several sequences): each unit of a group is unpacked once into
+/// registers and dotted with several tokens (two at 512 bits, four at 256).</item>
 /// </list>
 /// output[i·stride + r] = W[r] · x[i] for the rows of groups [groupStart, groupEnd) and every input row i.
 /// A unit's contribution to row r is dx·(d_r·(Σ u·q − Offset·Σq)) (or dx·(d_r·Σ u·q − m_r·Σq) with mins; with split
 /// scales the two halves of 16 each take their own d_r and offset sum).
 /// Both shapes add the units of a token in the same order into the same accumulators, so a token's result is bit for
 /// bit the same whichever shape (and whichever other tokens) it goes through: continuous batching groups decode rows
-/// of different sequences into the four-token kernel and each sequence still gets exactly its lone result.
+/// of different sequences into the GEMM and each sequence still gets exactly its lone result.
 /// </summary>
 internal static unsafe class TileKernels
 {
