@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 out="${1:-bench/gpu/publish}"
 dotnet publish src/GroveMoE.Cli/GroveMoE.Cli.csproj -c Release -r linux-x64 --self-contained true \
-  -p:PublishTrimmed=true -p:TrimMode=partial -p:TrimmerSingleWarn=true -p:SuppressTrimAnalysisWarnings=true \
+  -p:PublishTrimmed=true -p:TrimMode=partial -p:TrimmerSingleWarn=true \
   -p:TreatWarningsAsErrors=false -p:DebugType=none -o "$out"
 size=$(du -sm "$out" | cut -f1)
 echo "published to $out: ${size} MiB"

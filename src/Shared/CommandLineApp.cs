@@ -61,6 +61,8 @@ internal static class CommandLineApp
     public const int BugExitCode = 70;
 
     /// <summary>One line for an exception no input should cause: what it was and where, for a bug report.</summary>
+    [System.Diagnostics.CodeAnalysis.UnconditionalSuppressMessage("Trimming", "IL2026",
+        Justification = "The method's name is a nicety of the report; a trimmed build without its metadata leaves it out.")]
     public static string BugReport(Exception e)
     {
         string where = e.TargetSite is { } site ? $" in {site.DeclaringType?.Name}.{site.Name}" : "";

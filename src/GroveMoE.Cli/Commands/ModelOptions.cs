@@ -59,8 +59,8 @@ internal static class ModelOptions
 
     public static Option<KvCacheType> KvCache() => new Option<KvCacheType>("--kv-type")
     {
-        Description = "KV cache element type: F32 (exact) or F16 (half the memory)",
-        DefaultValueFactory = _ => KvCacheType.F32,
+        Description = "KV cache element type: F16 (half the memory, and faster at long contexts) or F32 (exact)",
+        DefaultValueFactory = _ => KvCacheType.F16,
     }.OneOf();
 
     /// <summary>The options that size a session: threads, context, KV cache type and GPU offload.</summary>

@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
 using GroveMoE.Cpu.AI;
 using GroveMoE.Cpu.Generation;
 using Microsoft.AspNetCore.Http;
@@ -60,7 +61,7 @@ internal sealed class ChatCompletionsEndpoint(GroveChatClient client, string mod
                         deltas.Add(new Delta(ReasoningContent: r.Text));
                         break;
                     case FunctionCallContent call:
-                        string arguments = JsonSerializer.Serialize(call.Arguments ?? new Dictionary<string, object?>(), AIJsonUtilities.DefaultOptions);
+                        string arguments = JsonSerializer.Serialize(call.Arguments ?? new Dictionary<string, object?>(), (JsonTypeInfo<IDictionary<string, object?>>)AIJsonUtilities.DefaultOptions.GetTypeInfo(typeof(IDictionary<string, object?>)));
                         calls.Add(new ToolCallBody(call.CallId, new FunctionBody(call.Name, arguments)));
                         if (streamedCalls.ContainsKey(call.CallId)) break; // its fragments went out as it was written
                         // id and name first, then the arguments, as OpenAI streams them
@@ -116,7 +117,7 @@ internal sealed class ChatCompletionsEndpoint(GroveChatClient client, string mod
             var message = new AssistantMessage(calls.Count > 0 && answer.Length == 0 ? null : answer.ToString(),
                 calls.Count > 0 ? calls : null, reasoning.Length > 0 ? reasoning.ToString() : null);
             var choice = new ChatChoice(0, message, finish, wantLogprobs ? new ChoiceLogprobs(logprobs) : null);
-            await context.Response.WriteAsJsonAsync(new ChatCompletion(id, created, modelName, [choice], totals), OpenAiJson.Options, context.RequestAborted);
+            await OpenAiJson.WriteAsync(context.Response, new ChatCompletion(id, created, modelName, [choice], totals), context.RequestAborted);
             return;
         }
         if (request.StreamOptions?.IncludeUsage == true) await events.SendAsync(new ChatCompletionChunk(id, created, modelName, [], totals));

@@ -65,9 +65,9 @@ internal sealed class CompletionsEndpoint(SessionPool pool, GroveChatClient clie
 
         if (events is null)
         {
-            await context.Response.WriteAsJsonAsync(new TextCompletion(id, created, modelName,
+            await OpenAiJson.WriteAsync(context.Response, new TextCompletion(id, created, modelName,
                 [new TextChoice(0, answer.ToString(), record.Finish, wantLogprobs ? LegacyLogprobs.Of(tokens, 0) : null)], usage),
-                OpenAiJson.Options, context.RequestAborted);
+                context.RequestAborted);
             return;
         }
         await events.SendAsync(new TextCompletion(id, created, modelName,

@@ -56,8 +56,7 @@ internal static class ErrorHandling
         context.Response.StatusCode = error.Status;
         if (error.Status == 401) context.Response.Headers.WWWAuthenticate = "Bearer";
         if (error.Status == 503) context.Response.Headers.RetryAfter = RetryAfterSeconds;
-        return context.Response.WriteAsJsonAsync(new ErrorBody(new ErrorDetail(error.Message, error.Type, error.Param, error.Code)),
-            OpenAiJson.Options);
+        return OpenAiJson.WriteAsync(context.Response, new ErrorBody(new ErrorDetail(error.Message, error.Type, error.Param, error.Code)));
     }
 
     /// <summary>Status codes the routing answers by itself (404, 405, 415) get the error object too.</summary>

@@ -1,6 +1,7 @@
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using System.Text.Json.Serialization.Metadata;
 using Microsoft.AspNetCore.Http;
 
 namespace GroveMoE.Cli.Serving;
@@ -15,7 +16,15 @@ internal static class OpenAiJson
         UnmappedMemberHandling = JsonUnmappedMemberHandling.Skip,
         NumberHandling = JsonNumberHandling.Strict,
         Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping, // an API body, never embedded in HTML
+        TypeInfoResolver = OpenAiJsonContext.Default,
     };
+
+    /// <summary>The source-generated metadata of <typeparamref name="T"/> under <see cref="Options"/> (trimming-safe).</summary>
+    public static JsonTypeInfo<T> Info<T>() => (JsonTypeInfo<T>)Options.GetTypeInfo(typeof(T));
+
+    /// <summary>Writes <paramref name="value"/> as the response body.</summary>
+    public static Task WriteAsync<T>(HttpResponse response, T value, CancellationToken cancel = default) =>
+        response.WriteAsJsonAsync(value, Info<T>(), contentType: null, cancel);
 
     /// <summary>
     /// Reads the body as <typeparamref name="T"/>; malformed JSON throws <see cref="JsonException"/>. Fields
@@ -24,12 +33,12 @@ internal static class OpenAiJson
     public static async Task<T> ReadBody<T>(HttpRequest request, Action<string>? debug = null) where T : class
     {
         T? body;
-        if (debug is null) body = await JsonSerializer.DeserializeAsync<T>(request.Body, Options, request.HttpContext.RequestAborted);
+        if (debug is null) body = await JsonSerializer.DeserializeAsync(request.Body, Info<T>(), request.HttpContext.RequestAborted);
         else
         {
             using var document = await JsonDocument.ParseAsync(request.Body, default, request.HttpContext.RequestAborted);
             LogUnknownFields(typeof(T), document.RootElement, request.Path, debug);
-            body = document.Deserialize<T>(Options);
+            body = document.Deserialize(Info<T>());
         }
         return body ?? throw ApiErrorException.BadRequest("the request body must be a JSON object");
     }
@@ -53,3 +62,16 @@ internal static class OpenAiJson
         debug($"debug: {path} request fields grove does not use (ignored): {listed}");
     }
 }
+
+/// <summary>Every type the server reads or writes, source-generated (no reflection, so a trimmed publish keeps them).</summary>
+[JsonSerializable(typeof(ChatCompletionRequest))]
+[JsonSerializable(typeof(CompletionRequest))]
+[JsonSerializable(typeof(ChatCompletion))]
+[JsonSerializable(typeof(ChatCompletionChunk))]
+[JsonSerializable(typeof(TextCompletion))]
+[JsonSerializable(typeof(ModelList))]
+[JsonSerializable(typeof(ModelEntry))]
+[JsonSerializable(typeof(HealthStatus))]
+[JsonSerializable(typeof(ErrorBody))]
+[JsonSerializable(typeof(Dictionary<string, object?>))]
+internal sealed partial class OpenAiJsonContext : JsonSerializerContext;

@@ -113,18 +113,22 @@ internal sealed class OpenAiServer : IAsyncDisposable
         long created = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
         app.MapPost("/v1/chat/completions", (HttpContext context) => Ready().Chat.HandleAsync(context));
         app.MapPost("/v1/completions", (HttpContext context) => Ready().Completions.HandleAsync(context));
-        app.MapGet("/v1/models", (HttpContext context) => context.Response.WriteAsJsonAsync(
-            new ModelList([new ModelEntry(Ready().Model.Name, created, "grovemoe")]), OpenAiJson.Options));
-        app.MapGet("/v1/models/{id}", (HttpContext context, string id) => Ready().Model.Name == id
-            ? context.Response.WriteAsJsonAsync(new ModelEntry(id, created, "grovemoe"), OpenAiJson.Options)
-            : throw new ApiErrorException(404, $"the model '{id}' does not exist (this server serves '{Ready().Model.Name}')", "model", "model_not_found"));
+        app.MapGet("/v1/models", (HttpContext context) => OpenAiJson.WriteAsync(context.Response,
+            new ModelList([new ModelEntry(Ready().Model.Name, created, "grovemoe")])));
+        app.MapGet("/v1/models/{id}", (HttpContext context) =>
+        {
+            string id = context.Request.RouteValues["id"] as string ?? "";
+            return Ready().Model.Name == id
+                ? OpenAiJson.WriteAsync(context.Response, new ModelEntry(id, created, "grovemoe"))
+                : throw new ApiErrorException(404, $"the model '{id}' does not exist (this server serves '{Ready().Model.Name}')", "model", "model_not_found");
+        });
         app.MapGet("/health", (HttpContext context) =>
         {
             var ready = Served();
             string status = shutdown.IsCancellationRequested || app.Lifetime.ApplicationStopping.IsCancellationRequested ? "stopping"
                 : ready is not null ? "ok" : served is { IsFaulted: true } ? "error" : "loading";
             context.Response.StatusCode = status == "ok" ? 200 : 503;
-            return context.Response.WriteAsJsonAsync(new HealthStatus(status, ready?.Pool.Waiting ?? 0), OpenAiJson.Options);
+            return OpenAiJson.WriteAsync(context.Response, new HealthStatus(status, ready?.Pool.Waiting ?? 0));
         });
         app.MapGet("/metrics", metrics.WriteAsync);
 

@@ -21,7 +21,7 @@ internal sealed class ServerSentEvents(HttpResponse response)
     {
         var cancel = response.HttpContext.RequestAborted;
         await response.Body.WriteAsync(DataPrefix, cancel);
-        await JsonSerializer.SerializeAsync(response.Body, data, OpenAiJson.Options, cancel);
+        await JsonSerializer.SerializeAsync(response.Body, data, OpenAiJson.Info<T>(), cancel);
         await response.Body.WriteAsync(EventEnd, cancel);
         await response.Body.FlushAsync(cancel);
     }

@@ -99,7 +99,7 @@ internal static class ToolMapping
             Dictionary<string, object?>? parsed;
             try
             {
-                parsed = JsonSerializer.Deserialize<Dictionary<string, object?>>(arguments);
+                parsed = JsonSerializer.Deserialize(arguments, OpenAiJson.Info<Dictionary<string, object?>>());
             }
             catch (JsonException)
             {

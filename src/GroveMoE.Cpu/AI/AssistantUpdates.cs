@@ -52,7 +52,7 @@ internal sealed class AssistantUpdates
                     break;
                 default:
                     update.Contents.Add(FunctionCallContent.CreateFromParsedArguments(part.Call!.Arguments, _openCall ?? NewCallId(), part.Call.Name,
-                        static json => JsonSerializer.Deserialize<Dictionary<string, object?>>(json)));
+                        static json => JsonSerializer.Deserialize(json, LibraryJson.Default.DictionaryStringObject)));
                     _openCall = null;
                     break;
             }

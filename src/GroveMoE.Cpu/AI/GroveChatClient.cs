@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
 using GroveMoE.Cpu.Generation;
 using Microsoft.Extensions.AI;
 
@@ -162,7 +163,7 @@ public sealed class GroveChatClient : IChatClient
             foreach (var call in message.Contents.OfType<FunctionCallContent>())
             {
                 calls.Add(call.CallId);
-                toolCalls.Add(new ToolCall(call.Name, JsonSerializer.Serialize(call.Arguments ?? new Dictionary<string, object?>(), AIJsonUtilities.DefaultOptions)) { Id = call.CallId });
+                toolCalls.Add(new ToolCall(call.Name, JsonSerializer.Serialize(call.Arguments ?? new Dictionary<string, object?>(), AIJson<IDictionary<string, object?>>())) { Id = call.CallId });
             }
             var reasoning = message.Contents.OfType<TextReasoningContent>().Select(r => r.Text).ToList();
             history.Add(new ChatTurn(role, message.Text)
@@ -175,12 +176,15 @@ public sealed class GroveChatClient : IChatClient
         return history;
     }
 
+    /// <summary>Microsoft.Extensions.AI's JSON metadata for <typeparamref name="T"/> (its options, without reflection-only overloads).</summary>
+    private static JsonTypeInfo<T> AIJson<T>() => (JsonTypeInfo<T>)AIJsonUtilities.DefaultOptions.GetTypeInfo(typeof(T));
+
     private static string ResultText(object? result) => result switch
     {
         null => "",
         string s => s,
         JsonElement { ValueKind: JsonValueKind.String } e => e.GetString()!,
-        _ => JsonSerializer.Serialize(result, AIJsonUtilities.DefaultOptions),
+        _ => JsonSerializer.Serialize(result, AIJson<object>()),
     };
 
     /// <summary>

@@ -27,7 +27,7 @@ internal sealed record ToolRequest(IReadOnlyList<ChatTool> Listed, CompiledGramm
             if (forced.Count == 0) throw new ArgumentException($"the required tool '{name}' is not among the tools", nameof(options));
         }
         bool parallel = options.AllowMultipleToolCalls == true;
-        string key = $"tools {parallel} " + JsonSerializer.Serialize(forced.Select(t => new[] { t.Name, t.Parameters.GetRawText() }));
+        string key = $"tools {parallel} " + JsonSerializer.Serialize(forced.Select(t => new[] { t.Name, t.Parameters.GetRawText() }).ToArray(), LibraryJson.Default.StringArrayArray);
         return new(tools, GrammarCache.GetOrCompile(key, () => ToolCallGrammar.For(forced, parallel)));
     }
 }

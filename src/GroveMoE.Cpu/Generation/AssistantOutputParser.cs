@@ -172,7 +172,7 @@ public sealed partial class AssistantOutputParser(bool reasoningFirst, bool pars
             string name;
             try
             {
-                name = JsonSerializer.Deserialize<string>(header.Groups[1].Value)!;
+                name = JsonSerializer.Deserialize(header.Groups[1].Value, LibraryJson.Default.String)!;
             }
             catch (JsonException)
             {

@@ -12,8 +12,10 @@ public sealed record SessionOptions
     /// <summary>Prompt tokens evaluated per forward call; larger batches read the weights fewer times.</summary>
     public int BatchSize { get; init; } = 64;
 
-    /// <summary>F32 (the default) keeps keys and values exact, so sessions match <c>grove logits</c>; F16 halves the memory.</summary>
-    public Model.KvCacheType KvCacheType { get; init; } = Model.KvCacheType.F32;
+    /// <summary>F16 (the default, as llama.cpp's) halves the memory and reads faster at long contexts, moving the logits far
+    /// less than weight quantization does (bench/README.md, "Speed II: attention"); F32 keeps keys and values exact, so
+    /// sessions match <c>grove logits</c>.</summary>
+    public Model.KvCacheType KvCacheType { get; init; } = Model.KvCacheType.F16;
 
     /// <summary>
     /// Creates the backend that runs some layers elsewhere (e.g. <c>GroveMoE.Cpu.GpuOffload</c>'s GPU offload) for a

@@ -1,4 +1,3 @@
-using System.Text.Encodings.Web;
 using System.Text.Json;
 
 namespace GroveMoE.Cpu.Grammar;
@@ -31,7 +30,6 @@ internal sealed class JsonSchemaCompiler
         "anyOf", "oneOf", "allOf", "$ref",
     ];
 
-    internal static readonly JsonSerializerOptions Compact = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     private readonly GrammarBuilder _b;
     private readonly JsonGrammarPrimitives _json;
@@ -204,7 +202,7 @@ internal sealed class JsonSchemaCompiler
     }
 
     /// <summary>Exactly this JSON value, written compactly.</summary>
-    private Symbol Value(JsonElement value) => _b.Literal(JsonSerializer.Serialize(value, Compact));
+    private Symbol Value(JsonElement value) => _b.Literal(CompactJson.Serialize(value));
 
     private Symbol Object(JsonElement schema, string path)
     {
@@ -259,7 +257,7 @@ internal sealed class JsonSchemaCompiler
             }
             else
             {
-                var member = Member(_b.Literal(JsonSerializer.Serialize(names[i], Compact)), values[i]);
+                var member = Member(_b.Literal(CompactJson.Serialize(names[i])), values[i]);
                 Symbol[] written = comma ? [separator, member, Ws, Rest(i + 1, true)] : [member, Ws, Rest(i + 1, true)];
                 result = required.Contains(names[i]) ? _b.Rule(written) : _b.Rule(written, [Rest(i + 1, comma)]);
             }

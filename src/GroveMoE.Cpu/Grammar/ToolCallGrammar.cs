@@ -30,7 +30,7 @@ public static class ToolCallGrammar
                 throw new JsonSchemaException($"tool '{tool.Name}': {e.Message}", e.Keyword);
             }
             // The name as a JSON string, escaped, so that the call always parses whatever the name holds.
-            string name = JsonSerializer.Serialize(tool.Name, JsonSchemaCompiler.Compact);
+            string name = CompactJson.Serialize(tool.Name);
             calls.Add([builder.Literal($"<tool_call>\n{{\"name\": {name}, \"arguments\": "), arguments, builder.Literal("}\n</tool_call>")]);
         }
         var call = builder.Rule([.. calls]);

@@ -16,7 +16,7 @@ internal sealed unsafe class KvCache
     public const int KeyBlock = 16;
 
     /// <summary>The capacity is rounded up to this many positions, so a kernel may read whole tiles.</summary>
-    public const int Tile = 32;
+    public const int Tile = 64;
 
     // Pinned (they live on the pinned object heap) so the kernel reads them through pointers taken once.
     private readonly float[][] _keys = [], _values = [];

@@ -66,7 +66,7 @@ public sealed class OpenAiCompatibilityTests(TinyLanguageModelFixture tiny) : IC
         for (int i = 0; i < answer.Count; i++) // greedy: each token is the argmax of the logits before it
         {
             var logits = new float[ids.Count * vocab];
-            using (var forward = new GroveForward(model, ids.Count, 1)) forward.Evaluate(ids.ToArray(), logits, allPositions: true);
+            using (var forward = new GroveForward(model, ids.Count, 1, kvCacheType: TinyLanguageModelFixture.Session.KvCacheType)) forward.Evaluate(ids.ToArray(), logits, allPositions: true);
             var last = logits.AsSpan((ids.Count - 1) * vocab, vocab).ToArray();
             double max = double.NegativeInfinity, sum = 0;
             foreach (float l in last) max = Math.Max(max, l);

@@ -100,8 +100,12 @@ internal static unsafe class AttentionKernel
                     for (int i = 0; i < count; i++)
                     {
                         int query = r * b.Heads + first + i;
-                        Update<TL, TV>(scores + i * Tile, valid, ref maxima[query], ref sums[query], values, output + (first + i) * hd, hd);
+                        Softmax<TL, TV>(scores + i * Tile, valid, ref maxima[query], ref sums[query], output + (first + i) * hd, hd);
                     }
+                    int pair = 0;
+                    for (; pair + 2 <= count; pair += 2)
+                        WeightedSum2<TL, TV>(scores + pair * Tile, valid, values, output + (first + pair) * hd, hd);
+                    if (pair < count) WeightedSum<TL, TV>(scores + pair * Tile, valid, values, output + (first + pair) * hd, hd);
                 }
             }
         }
@@ -165,11 +169,10 @@ internal static unsafe class AttentionKernel
         }
     }
 
-    /// <summary>The online-softmax step of one query over one tile: new maximum, rescaled denominator and output,
-    /// then output += Σ_p exp(score_p − max) · value_p.</summary>
-    // Its own method: inlined into Run, the JIT spilled the eight accumulators every iteration (a third of the speed).
-    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
-    private static void Update<TL, TV>(float* scores, int valid, ref float maximum, ref float sum, float* values, float* output, int hd)
+    /// <summary>The online-softmax step of one query over one tile: the new maximum, the scores turned into weights
+    /// exp(score − max) in place, and the denominator and output so far rescaled to the new maximum.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Softmax<TL, TV>(float* scores, int valid, ref float maximum, ref float sum, float* output, int hd)
         where TL : struct, IFloatLanes<TV> where TV : struct
     {
         var top = TL.Load(scores);
@@ -181,14 +184,58 @@ internal static unsafe class AttentionKernel
         for (int p = 0; p < valid; p += TL.Count)
         {
             // The −∞ lanes past the valid positions give weight 0.
-            var weight = TL.Exp(TL.Add(TL.Load(scores + p), shift));
+            var weight = ExpNonPositive<TL, TV>(TL.Add(TL.Load(scores + p), shift));
             TL.Store(weight, scores + p);
             total = TL.Add(total, weight);
         }
         sum = sum * correction + TL.SumAcross(total);
         maximum = next;
         if (correction != 1f) Scale<TL, TV>(output, hd, correction);
+    }
 
+    /// <summary>output_a += Σ_p weight_a[p] · value_p for two query heads (weights a Tile apart) at once: each value
+    /// vector loaded once feeds both.</summary>
+    // Its own method: inlined into Run, the JIT spilled the eight accumulators every iteration (a third of the speed).
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    private static void WeightedSum2<TL, TV>(float* weights, int valid, float* values, float* output, int hd)
+        where TL : struct, IFloatLanes<TV> where TV : struct
+    {
+        float* weightsB = weights + Tile, outputB = output + hd;
+        int c = 0;
+        for (; c + 4 * TL.Count <= hd; c += 4 * TL.Count)
+        {
+            float* o = output + c, ob = outputB + c;
+            TV a0 = TL.Load(o), a1 = TL.Load(o + TL.Count), a2 = TL.Load(o + 2 * TL.Count), a3 = TL.Load(o + 3 * TL.Count);
+            TV b0 = TL.Load(ob), b1 = TL.Load(ob + TL.Count), b2 = TL.Load(ob + 2 * TL.Count), b3 = TL.Load(ob + 3 * TL.Count);
+            float* v = values + c;
+            for (int p = 0; p < valid; p++, v += hd)
+            {
+                TV wa = TL.Broadcast(weights[p]), wb = TL.Broadcast(weightsB[p]);
+                TV v0 = TL.Load(v), v1 = TL.Load(v + TL.Count), v2 = TL.Load(v + 2 * TL.Count), v3 = TL.Load(v + 3 * TL.Count);
+                a0 = TL.MultiplyAdd(wa, v0, a0);
+                b0 = TL.MultiplyAdd(wb, v0, b0);
+                a1 = TL.MultiplyAdd(wa, v1, a1);
+                b1 = TL.MultiplyAdd(wb, v1, b1);
+                a2 = TL.MultiplyAdd(wa, v2, a2);
+                b2 = TL.MultiplyAdd(wb, v2, b2);
+                a3 = TL.MultiplyAdd(wa, v3, a3);
+                b3 = TL.MultiplyAdd(wb, v3, b3);
+            }
+            TL.Store(a0, o); TL.Store(a1, o + TL.Count); TL.Store(a2, o + 2 * TL.Count); TL.Store(a3, o + 3 * TL.Count);
+            TL.Store(b0, ob); TL.Store(b1, ob + TL.Count); TL.Store(b2, ob + 2 * TL.Count); TL.Store(b3, ob + 3 * TL.Count);
+        }
+        if (c < hd)
+        {
+            WeightedSumFrom<TL, TV>(c, weights, valid, values, output, hd);
+            WeightedSumFrom<TL, TV>(c, weightsB, valid, values, outputB, hd);
+        }
+    }
+
+    /// <summary>output += Σ_p weights[p] · value_p for one query head.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    private static void WeightedSum<TL, TV>(float* scores, int valid, float* values, float* output, int hd)
+        where TL : struct, IFloatLanes<TV> where TV : struct
+    {
         int c = 0;
         for (; c + 8 * TL.Count <= hd; c += 8 * TL.Count)
         {
@@ -211,9 +258,16 @@ internal static unsafe class AttentionKernel
             TL.Store(a0, o); TL.Store(a1, o + TL.Count); TL.Store(a2, o + 2 * TL.Count); TL.Store(a3, o + 3 * TL.Count);
             TL.Store(a4, o + 4 * TL.Count); TL.Store(a5, o + 5 * TL.Count); TL.Store(a6, o + 6 * TL.Count); TL.Store(a7, o + 7 * TL.Count);
         }
+        WeightedSumFrom<TL, TV>(c, scores, valid, values, output, hd);
+    }
+
+    /// <summary>Dimensions [c, hd) of <see cref="WeightedSum{TL, TV}"/>: head sizes that are not a multiple of the wide
+    /// loops' step finish a vector, then a float, at a time.</summary>
+    private static void WeightedSumFrom<TL, TV>(int c, float* scores, int valid, float* values, float* output, int hd)
+        where TL : struct, IFloatLanes<TV> where TV : struct
+    {
         for (; c + TL.Count <= hd; c += TL.Count)
         {
-            // Head sizes that are not a multiple of eight vectors finish a vector, then a float, at a time.
             var acc = TL.Load(output + c);
             for (int p = 0; p < valid; p++) acc = TL.MultiplyAdd(TL.Broadcast(scores[p]), TL.Load(values + p * hd + c), acc);
             TL.Store(acc, output + c);
@@ -224,6 +278,27 @@ internal static unsafe class AttentionKernel
             for (int p = 0; p < valid; p++) acc = MathF.FusedMultiplyAdd(scores[p], values[p * hd + c], acc);
             output[c] = acc;
         }
+    }
+
+    /// <summary>
+    /// e^x for x ≤ 0 (−∞ included), inline: x = n·ln2 + r with |r| ≤ ln2/2, e^r by Cephes' expf polynomial (within
+    /// 2 ulp), times 2^n. Below ln 2^−126 it gives 2^−126·e^r instead of a subnormal or 0, a weight no sum notices.
+    /// Vector512.Exp is a call, and it cost the kernel a sixth of its speed.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static TV ExpNonPositive<TL, TV>(TV x) where TL : struct, IFloatLanes<TV> where TV : struct
+    {
+        x = TL.Max(x, TL.Broadcast(-87.33654f));
+        var n = TL.Round(TL.Multiply(x, TL.Broadcast(1.44269504f)));
+        var r = TL.MultiplyAdd(n, TL.Broadcast(-0.693359375f), x);
+        r = TL.MultiplyAdd(n, TL.Broadcast(2.12194440e-4f), r);
+        var p = TL.MultiplyAdd(TL.Broadcast(1.9875691500e-4f), r, TL.Broadcast(1.3981999507e-3f));
+        p = TL.MultiplyAdd(p, r, TL.Broadcast(8.3334519073e-3f));
+        p = TL.MultiplyAdd(p, r, TL.Broadcast(4.1665795894e-2f));
+        p = TL.MultiplyAdd(p, r, TL.Broadcast(1.6666665459e-1f));
+        p = TL.MultiplyAdd(p, r, TL.Broadcast(5.0000001201e-1f));
+        var y = TL.Add(TL.MultiplyAdd(TL.Multiply(p, r), r, r), TL.Broadcast(1f));
+        return TL.ScaleByPowerOfTwo(y, n);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -21,7 +21,10 @@ internal unsafe interface IFloatLanes<TVector> where TVector : struct
     static abstract TVector Add(TVector a, TVector b);
     static abstract TVector Multiply(TVector a, TVector b);
     static abstract TVector Max(TVector a, TVector b);
-    static abstract TVector Exp(TVector value);
+    static abstract TVector Round(TVector value);
+
+    /// <summary>value · 2^n for whole numbers n in [−126, 127].</summary>
+    static abstract TVector ScaleByPowerOfTwo(TVector value, TVector n);
     static abstract float MaxAcross(TVector value);
     static abstract float SumAcross(TVector value);
 
@@ -43,7 +46,9 @@ internal unsafe struct Lanes512 : IFloatLanes<Vector512<float>>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Add(Vector512<float> a, Vector512<float> b) => a + b;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Multiply(Vector512<float> a, Vector512<float> b) => a * b;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Max(Vector512<float> a, Vector512<float> b) => Vector512.MaxNative(a, b);
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Exp(Vector512<float> value) => Vector512.Exp(value);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Round(Vector512<float> value) => Vector512.Round(value);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> ScaleByPowerOfTwo(Vector512<float> value, Vector512<float> n) =>
+        value * Vector512.ShiftLeft(Vector512.ConvertToInt32(n) + Vector512.Create(127), 23).AsSingle();
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float MaxAcross(Vector512<float> value) => Lanes256.MaxAcross(Vector256.MaxNative(value.GetLower(), value.GetUpper()));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float SumAcross(Vector512<float> value) => Vector512.Sum(value);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> KeepFirst(Vector512<float> value, int lanes) =>
@@ -62,7 +67,9 @@ internal unsafe struct Lanes256 : IFloatLanes<Vector256<float>>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Add(Vector256<float> a, Vector256<float> b) => a + b;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Multiply(Vector256<float> a, Vector256<float> b) => a * b;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Max(Vector256<float> a, Vector256<float> b) => Vector256.MaxNative(a, b);
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Exp(Vector256<float> value) => Vector256.Exp(value);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Round(Vector256<float> value) => Vector256.Round(value);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> ScaleByPowerOfTwo(Vector256<float> value, Vector256<float> n) =>
+        value * Vector256.ShiftLeft(Vector256.ConvertToInt32(n) + Vector256.Create(127), 23).AsSingle();
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static float MaxAcross(Vector256<float> value)
     {
@@ -87,7 +94,8 @@ internal unsafe struct Lanes1 : IFloatLanes<float>
     public static float Add(float a, float b) => a + b;
     public static float Multiply(float a, float b) => a * b;
     public static float Max(float a, float b) => MathF.Max(a, b);
-    public static float Exp(float value) => MathF.Exp(value);
+    public static float Round(float value) => MathF.Round(value);
+    public static float ScaleByPowerOfTwo(float value, float n) => MathF.ScaleB(value, (int)n);
     public static float MaxAcross(float value) => value;
     public static float SumAcross(float value) => value;
     public static float KeepFirst(float value, int lanes) => lanes > 0 ? value : float.NegativeInfinity;
