@@ -28,15 +28,7 @@ internal readonly unsafe struct Q5_0Format : IQuantFormat
         ScaledGroups.PackPlanes(rows, blocks, BlockBytes, group, Payload, &Unpack, fifthBits: true);
     }
 
-    private static void Unpack(byte* block, byte* u)
-    {
-        uint high = *(uint*)(block + 2);
-        for (int j = 0; j < 16; j++)
-        {
-            u[j] = (byte)((block[6 + j] & 15u) | (((high >> j) & 1) << 4));
-            u[16 + j] = (byte)((uint)(block[6 + j] >> 4) | (((high >> (16 + j)) & 1) << 4));
-        }
-    }
+    private static void Unpack(byte* block, byte* u) => UnitPlanes.UnpackFifthBitBlock(block + 6, *(uint*)(block + 2), u);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Tile512 Load512(byte* group, int blocks, int unit)

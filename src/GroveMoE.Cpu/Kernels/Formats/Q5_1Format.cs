@@ -28,15 +28,7 @@ internal readonly unsafe struct Q5_1Format : IQuantFormat
         ScaledGroups.PackPlanes(rows, blocks, BlockBytes, group, Payload, &Unpack, fifthBits: true);
     }
 
-    private static void Unpack(byte* block, byte* u)
-    {
-        uint high = *(uint*)(block + 4);
-        for (int j = 0; j < 16; j++)
-        {
-            u[j] = (byte)((block[8 + j] & 15u) | (((high >> j) & 1) << 4));
-            u[16 + j] = (byte)((uint)(block[8 + j] >> 4) | (((high >> (16 + j)) & 1) << 4));
-        }
-    }
+    private static void Unpack(byte* block, byte* u) => UnitPlanes.UnpackFifthBitBlock(block + 8, *(uint*)(block + 4), u);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Tile512 Load512(byte* group, int blocks, int unit)

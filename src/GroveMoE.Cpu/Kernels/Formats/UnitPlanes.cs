@@ -29,6 +29,19 @@ internal static unsafe class UnitPlanes
         }
     }
 
+    /// <summary>
+    /// A Q5_0/Q5_1 block's 32 five-bit values: 16 bytes of nibbles as Q4_0's (low nibbles first) and bit j of
+    /// <paramref name="high"/> as bit 4 of value j.
+    /// </summary>
+    public static void UnpackFifthBitBlock(byte* nibbles, uint high, byte* u)
+    {
+        for (int j = 0; j < 16; j++)
+        {
+            u[j] = (byte)((nibbles[j] & 15u) | (((high >> j) & 1) << 4));
+            u[16 + j] = (byte)((uint)(nibbles[j] >> 4) | (((high >> (16 + j)) & 1) << 4));
+        }
+    }
+
     public static void PackFifthBits(byte* u, int stride, byte* destination)
     {
         for (int r = 0; r < Rows; r++)
