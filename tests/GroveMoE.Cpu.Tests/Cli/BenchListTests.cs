@@ -41,7 +41,7 @@ public sealed class BenchListTests
     {
         var parse = BenchCommand.Create().Parse([]);
         Assert.Empty(parse.Errors);
-        Assert.Equal([64], parse.GetValue<int[]>("--prompt"));
-        Assert.Equal([Environment.ProcessorCount], parse.GetValue<int[]>("--threads"));
+        Assert.Equal([64], parse.GetValue<int[]>("--prompt")!);
+        Assert.Equal([Environment.ProcessorCount], parse.GetValue<int[]>("--threads")!);
     }
 }
