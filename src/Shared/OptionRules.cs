@@ -43,7 +43,7 @@ internal static class OptionRules
     }
 
     /// <summary>The numbers of a comma list, or null with the first part that is not one in range.</summary>
-    public static int[]? ParseList(string text, int min, int max, bool distinct, out string? bad)
+    private static int[]? ParseList(string text, int min, int max, bool distinct, out string? bad)
     {
         var values = new List<int>();
         foreach (string part in text.Split(',', StringSplitOptions.TrimEntries))

@@ -47,7 +47,7 @@ internal static class BenchCommand
         return command;
     }
 
-    /// <summary>"64,512" → [64, 512]; every value at least <paramref name="minimum"/> and at most 1,000,000.</summary>
+    /// <summary>The largest value a comma list (-t, -p, -n, -d) takes.</summary>
     private const int MaxListValue = 1_000_000;
 
     private static int Run(FileInfo modelFile, int[] threadCounts, int[] prompts, int[] generates, int[] depths, int repetitions,
