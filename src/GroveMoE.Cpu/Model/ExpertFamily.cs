@@ -1,3 +1,4 @@
+using CommunityToolkit.HighPerformance;
 using GroveMoE.Cpu.Kernels;
 
 namespace GroveMoE.Cpu.Model;
@@ -30,10 +31,11 @@ internal sealed class ExpertFamily(int experts, int maxAssignments, int width, i
     {
         int n = Plan.Assignments;
         _activation.Reshape(n, width);
+        Span2D<float> gates = new(_gate, n, width), ups = new(_up, n, width);
         for (int a = 0; a < n; a++)
         {
-            var gate = _gate.AsSpan(a * width, width);
-            var up = _up.AsSpan(a * width, width);
+            var gate = gates.GetRowSpan(a);
+            var up = ups.GetRowSpan(a);
             var act = _activation.Row(a);
             for (int i = 0; i < width; i++) act[i] = gate[i] / (1f + MathF.Exp(-gate[i])) * up[i];
             _activation.SetRow(a);
@@ -50,12 +52,13 @@ internal sealed class ExpertFamily(int experts, int maxAssignments, int width, i
     }
 
     /// <summary>x[token] += weight * down output, for every assignment.</summary>
-    public void AccumulateInto(float[] x, int hiddenSize)
+    public void AccumulateInto(Span2D<float> x)
     {
+        var down = new Span2D<float>(_down, Plan.Assignments, hidden);
         for (int a = 0; a < Plan.Assignments; a++)
         {
-            var row = x.AsSpan(Plan.Tokens[a] * hiddenSize, hiddenSize);
-            System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(_down.AsSpan(a * hiddenSize, hiddenSize), Plan.Weights[a], row, row);
+            var row = x.GetRowSpan(Plan.Tokens[a]);
+            System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(down.GetRowSpan(a), Plan.Weights[a], row, row);
         }
     }
 }
