@@ -112,6 +112,9 @@ public sealed class GroveForward : IDisposable
     /// to whoever created it: disposing the forward pass leaves it alone.</summary>
     public ILayerOffload? Offload { get; init; }
 
+    /// <summary>Wall time per step when set (benchmarks); null times nothing.</summary>
+    internal PhaseTimes? Phases { get; set; }
+
     /// <summary>Forgets positions from <paramref name="position"/> on, keeping the cache before it.</summary>
     public void Rewind(int position) => Position = Math.Clamp(position, 0, Position);
 
@@ -164,10 +167,12 @@ public sealed class GroveForward : IDisposable
     private void EvaluateRows(SequenceBatch batch)
     {
         int n = batch.Count;
+        Phases?.Start();
         for (int t = 0; t < n; t++)
             RowCodec.Dequantize(_w.TokenEmbedding.Type, _w.TokenEmbedding.RowBytesSpan(batch.Tokens[t]), X(t));
         for (int t = 0; t < n; t++)
             _rope.Angles(batch.Positions[t], _cos.AsSpan(t * _rope.Half, _rope.Half), _sin.AsSpan(t * _rope.Half, _rope.Half));
+        Phases?.Mark(ForwardPhase.Embed);
 
         for (int l = 0; l < _c.Layers; l++)
         {
@@ -198,6 +203,7 @@ public sealed class GroveForward : IDisposable
         _matmul.Add(layer.K, _normed, _identity, 0, n, _k, 0, _c.KvDim);
         _matmul.Add(layer.V, _normed, _identity, 0, n, _v, 0, _c.KvDim);
         _matmul.Run(_pool);
+        Phases?.Mark(ForwardPhase.AttentionProjections);
 
         for (int t = 0; t < n; t++)
         {
@@ -218,14 +224,17 @@ public sealed class GroveForward : IDisposable
             }
             batch.Caches[batch.Sequences[t]].Store(l, batch.Positions[t], key, _v.AsSpan(t * _c.KvDim, _c.KvDim));
         }
+        Phases?.Mark(ForwardPhase.QkNormRopeStore);
 
         _attention.Reshape(n, _c.QueryDim);
         _attentionWork.Run(_pool, batch, l, _q, _attention);
         for (int t = 0; t < n; t++) _attention.SetRow(t);
+        Phases?.Mark(ForwardPhase.Attention);
 
         _matmul.Add(layer.O, _attention, _identity, 0, n, _projected, 0, _c.Hidden);
         _matmul.Run(_pool);
         TensorPrimitives.Add(_x.AsSpan(0, n * _c.Hidden), _projected.AsSpan(0, n * _c.Hidden), _x.AsSpan(0, n * _c.Hidden));
+        Phases?.Mark(ForwardPhase.OutputProjection);
     }
 
     private void MixtureOfExperts(LayerWeights layer, SequenceBatch batch)
@@ -248,19 +257,24 @@ public sealed class GroveForward : IDisposable
         Stats.LayerTokens += n;
         _routed.Plan.Build();
         _adjugate.Plan.Build();
+        Phases?.Mark(ForwardPhase.Router);
 
         // Gate and up of every active expert in one dispatch, then down of every active expert in another.
         _routed.AddGateUp(_matmul, layer.Experts, _normed);
         _adjugate.AddGateUp(_matmul, layer.Adjugates, _normed);
         _matmul.Run(_pool);
-        _routed.Activate();
-        _adjugate.Activate();
+        Phases?.Mark(ForwardPhase.ExpertGateUp);
+        _routed.Activate(_pool);
+        _adjugate.Activate(_pool);
+        Phases?.Mark(ForwardPhase.ExpertActivate);
         _routed.AddDown(_matmul, layer.Experts, _identity);
         _adjugate.AddDown(_matmul, layer.Adjugates, _identity);
         _matmul.Run(_pool);
+        Phases?.Mark(ForwardPhase.ExpertDown);
 
-        _routed.AccumulateInto(_x, _c.Hidden);
-        _adjugate.AccumulateInto(_x, _c.Hidden);
+        _routed.AccumulateInto(_pool, _x);
+        _adjugate.AccumulateInto(_pool, _x);
+        Phases?.Mark(ForwardPhase.ExpertAccumulate);
     }
 
     private void OutputLogits(SequenceBatch batch, Span<float> destination)
@@ -277,6 +291,7 @@ public sealed class GroveForward : IDisposable
         _matmul.Add(_w.Output, _normed, _identity, 0, rows, _logits, 0, _c.Vocab);
         _matmul.Run(_pool);
         _logits.AsSpan(0, rows * _c.Vocab).CopyTo(destination);
+        Phases?.Mark(ForwardPhase.Logits);
     }
 
     private void NormRows(float[] weight, int n)
