@@ -15,7 +15,7 @@ if [ -z "${GROVE:-}" ]; then
 fi
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
-printf '%-28s %4s %10s %9s %10s %9s\n' file rows 'max|d|' 'max|ref|' 'rel' argmax
+printf '%-28s %4s %10s %9s %10s %10s %9s\n' file rows 'max|d|' 'max|ref|' 'rel' 'rms rel' argmax
 for file in "$@"; do
     name="$(basename "$file" .gguf)"
     nice dotnet run "$here/reference-logits.cs" -- "$file" "$tokens" "$work/ref.npy"

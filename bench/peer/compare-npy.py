@@ -2,7 +2,7 @@
 """Compares two float32 (rows, cols) .npy logits files with the standard library only (numpy may be absent).
 
 usage: compare-npy.py REFERENCE.npy CANDIDATE.npy [LABEL]
-prints: LABEL  rows  max|d|  max|ref|  max|d|/max|ref|  argmax agreement (rows)
+prints: LABEL  rows  max|d|  max|ref|  max|d|/max|ref|  rms(d)/rms(ref)  argmax agreement (rows)
 exit 1 when shapes differ or a file is not a float32 C-order .npy.
 """
 import ast
@@ -46,9 +46,10 @@ def main():
         sys.exit(f"compare-npy: shapes differ: ({rows}, {cols}) vs ({rows2}, {cols2})")
     max_diff = max(abs(a - b) for a, b in zip(ref, cand))
     max_ref = max(abs(a) for a in ref)
+    rms_rel = (sum((a - b) ** 2 for a, b in zip(ref, cand)) / sum(a * a for a in ref)) ** 0.5
     agree = sum(argmax(ref, r * cols, cols) == argmax(cand, r * cols, cols) for r in range(rows))
     label = sys.argv[3] if len(sys.argv) == 4 else sys.argv[2]
-    print(f"{label:<28} {rows:>4} {max_diff:>10.3g} {max_ref:>9.3g} {max_diff / max_ref:>10.2e} {agree:>4}/{rows}")
+    print(f"{label:<28} {rows:>4} {max_diff:>10.3g} {max_ref:>9.3g} {max_diff / max_ref:>10.2e} {rms_rel:>10.2e} {agree:>4}/{rows}")
 
 
 main()

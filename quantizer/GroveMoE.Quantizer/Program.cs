@@ -1,1 +1,1 @@
-return GroveMoE.Quantizer.QuantizerApp.Run(args);
+return await GroveMoE.Quantizer.QuantizerApp.RunAsync(args);

@@ -21,4 +21,6 @@ public static class QuantizerApp
     }
 
     public static int Run(string[] args) => CommandLineApp.Run(CreateRoot(), args);
+
+    public static Task<int> RunAsync(string[] args) => CommandLineApp.RunAsync(CreateRoot(), args);
 }

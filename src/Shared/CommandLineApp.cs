@@ -21,7 +21,7 @@ internal static class CommandLineApp
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)
         {
-            Console.Error.WriteLine($"error: {ParseErrorMessage(root, args, parsed)} (see --help)");
+            StandardError.Line($"error: {ParseErrorMessage(root, args, parsed)} (see --help)");
             return 1;
         }
         try
@@ -35,8 +35,8 @@ internal static class CommandLineApp
         catch (Exception e)
         {
             string? message = Describe(e) ?? describeOwn?.Invoke(e is AggregateException { InnerExceptions.Count: 1 } a ? a.InnerException! : e);
-            Console.Error.WriteLine($"error: {message ?? BugReport(e)}");
-            if (Environment.GetEnvironmentVariable("GROVE_TRACE") == "1") Console.Error.WriteLine(e);
+            StandardError.Line($"error: {message ?? BugReport(e)}");
+            if (Environment.GetEnvironmentVariable("GROVE_TRACE") == "1") StandardError.Trace(e);
             return message is null ? BugExitCode : 1;
         }
     }

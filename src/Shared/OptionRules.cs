@@ -31,8 +31,9 @@ internal static class OptionRules
         option.CustomParser = result =>
         {
             string token = result.Tokens.Count > 0 ? result.Tokens[^1].Value : "";
-            if (Enum.TryParse<T>(token, ignoreCase: true, out var value) && Enum.IsDefined(value) && !char.IsAsciiDigit(token.FirstOrDefault()))
-                return value;
+            // A name exactly: Enum.TryParse would also take numbers and comma lists ("q4_0,q8_0" is their bitwise or).
+            if (Enum.GetNames<T>().FirstOrDefault(n => n.Equals(token, StringComparison.OrdinalIgnoreCase)) is { } name)
+                return Enum.Parse<T>(name);
             result.AddError($"{option.Name} must be {Names<T>()}, not '{token}'");
             return default;
         };

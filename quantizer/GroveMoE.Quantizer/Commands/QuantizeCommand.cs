@@ -38,21 +38,16 @@ public static class QuantizeCommand
             var outputFile = parse.GetValue(output);
             if (inputPath is null || outputFile is null)
                 throw new UserInputException("--input and --output are required (or use the synth command)");
-            return Run(inputPath, outputFile.FullName, Recipe(parse.GetRequiredValue(type)),
-                CheckThreads(parse.GetValue(threads)), parse.GetValue(force));
+            return Run(inputPath, outputFile.FullName, QuantizationRecipe.For(parse.GetValue(type)), parse.GetValue(threads), parse.GetValue(force));
         });
     }
 
     // Short flags mean what they mean in grove: -t is threads there, so --type has none (-f is grove's --file).
-    public static Option<string> TypeOption() => new("--type")
+    public static Option<QuantizationType> TypeOption() => new Option<QuantizationType>("--type")
     {
         Description = TypeHelp,
-        DefaultValueFactory = _ => "mixed",
-    };
-
-    /// <summary>The recipe <c>--type</c> names.</summary>
-    public static QuantizationRecipe Recipe(string type) => QuantizationRecipe.TryParse(type, out var recipe) ? recipe
-        : throw new UserInputException($"--type '{type}' is not one of {QuantizationRecipe.Choices}");
+        DefaultValueFactory = _ => QuantizationType.Mixed,
+    }.OneOf();
 
     public static Option<int> ThreadsOption() => new Option<int>("--threads", "-t")
     {
@@ -61,9 +56,6 @@ public static class QuantizeCommand
     }.InRange(1, 1024);
 
     public static Option<bool> ForceOption() => new("--force") { Description = "replace an existing output file" };
-
-    public static int CheckThreads(int threads) =>
-        threads is >= 1 and <= 1024 ? threads : throw new UserInputException($"--threads {threads} must be between 1 and 1024");
 
     public static int Run(string input, string output, QuantizationRecipe recipe, int threads, bool force)
     {
@@ -93,7 +85,7 @@ public static class QuantizeCommand
         file.Commit();
         long size = new FileInfo(file.Path).Length;
         var types = plan.Tensors.GroupBy(t => t.Type).Select(g => $"{g.Count()} {g.Key}");
-        Console.Error.WriteLine($"wrote {file.Path}: {ByteProgress.Size(size)}, {plan.Tensors.Count} tensors ({string.Join(", ", types)})" +
+        StandardError.Line($"wrote {file.Path}: {ByteProgress.Size(size)}, {plan.Tensors.Count} tensors ({string.Join(", ", types)})" +
             (plan.Skipped.Count > 0 ? $"; skipped {plan.Skipped.Count} unused input tensors" : ""));
     }
 }

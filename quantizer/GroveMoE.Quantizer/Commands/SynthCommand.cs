@@ -16,11 +16,11 @@ public static class SynthCommand
 {
     public static Command Create()
     {
-        var preset = new Option<string>("--preset")
+        var preset = new Option<Preset>("--preset")
         {
             Description = "tiny | small | wide4 | wide8 | full (wide*/full: GroveMoE-Inst's widths with 4, 8 or 48 layers)",
             Required = true,
-        };
+        }.OneOf();
         var type = QuantizeCommand.TypeOption();
         var output = new Option<FileInfo?>("--output", "-o") { Description = "GGUF file to write" };
         var hfDir = new Option<DirectoryInfo?>("--hf-dir") { Description = "also (or only) write the weights as a sharded BF16 Hugging Face checkpoint here" };
@@ -31,22 +31,27 @@ public static class SynthCommand
         {
             preset, type, output, hfDir, seed, shardMb, force,
         };
-        command.SetAction(parse => Run(parse.GetRequiredValue(preset), QuantizeCommand.Recipe(parse.GetRequiredValue(type)),
+        command.SetAction(parse => Run(parse.GetValue(preset), QuantizationRecipe.For(parse.GetValue(type)),
             parse.GetValue(output)?.FullName, parse.GetValue(hfDir)?.FullName, parse.GetValue(seed), parse.GetValue(shardMb), parse.GetValue(force)));
         return command;
     }
 
-    public static int Run(string preset, QuantizationRecipe recipe, string? output, string? hfDir, ulong seed, int shardMb, bool force)
+    /// <summary>The model sizes <c>--preset</c> names (<see cref="SyntheticPresets"/>).</summary>
+    public enum Preset
+    {
+        Tiny,
+        Small,
+        Wide4,
+        Wide8,
+        Full,
+    }
+
+    public static int Run(Preset preset, QuantizationRecipe recipe, string? output, string? hfDir, ulong seed, int shardMb, bool force)
     {
         if (output is null && hfDir is null) throw new UserInputException("synth needs --output, --hf-dir or both");
-        if (shardMb < 1) throw new UserInputException("--shard-mb must be at least 1");
         if (recipe.Mixture is not null)
             throw new UserInputException($"synth writes q4_0, q8_0, f16, bf16, f32 or mixed; for {recipe.Name}, synth f32 and quantize that file");
-        var config = preset switch
-        {
-            "tiny" or "small" or "wide4" or "wide8" or "full" => SyntheticPresets.ByName(preset, BuiltInTokenizer.Qwen3VocabSize),
-            _ => throw new UserInputException($"--preset '{preset}' is not one of tiny, small, wide4, wide8, full"),
-        };
+        var config = SyntheticPresets.ByName(preset.ToString().ToLowerInvariant(), BuiltInTokenizer.Qwen3VocabSize);
         var options = new SyntheticModelOptions(config, recipe.Weights, seed)
         {
             ExpertType = recipe.Experts,
@@ -74,7 +79,7 @@ public static class SynthCommand
             }));
         });
         file.Commit();
-        Console.Error.WriteLine($"wrote {file.Path}: {ByteProgress.Size(new FileInfo(file.Path).Length)}");
+        StandardError.Line($"wrote {file.Path}: {ByteProgress.Size(new FileInfo(file.Path).Length)}");
     }
 
     private static void WriteCheckpoint(string directory, SyntheticModelOptions options, long shardBytes, bool force, CancellationToken cancel)
@@ -93,7 +98,7 @@ public static class SynthCommand
                 last = done;
             }));
         });
-        Console.Error.WriteLine($"wrote Hugging Face checkpoint {directory}");
+        StandardError.Line($"wrote Hugging Face checkpoint {directory}");
     }
 
     /// <summary>An <see cref="IProgress{T}"/> that reports on the writing thread (<see cref="Progress{T}"/> would post elsewhere).</summary>

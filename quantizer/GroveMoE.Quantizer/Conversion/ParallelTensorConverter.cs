@@ -1,5 +1,6 @@
-using System.Buffers;
 using System.Runtime.ExceptionServices;
+using CommunityToolkit.HighPerformance;
+using CommunityToolkit.HighPerformance.Buffers;
 using GroveMoE.Cpu.Conversion.Gguf;
 using GroveMoE.Cpu.Quantization;
 
@@ -25,7 +26,7 @@ public static class ParallelTensorConverter
     {
         var chunks = Split(tensors);
         int window = 2 * threads;
-        var slots = new byte[]?[window];
+        var slots = new MemoryOwner<byte>?[window];
         var gate = new object();
         Exception? failure = null;
         long next = 0;
@@ -71,12 +72,9 @@ public static class ParallelTensorConverter
         {
             for (int k = 0; k < chunks.Count; k++)
             {
-                byte[] data = WaitFor(k);
-                int bytes = chunks[k].Bytes;
-                writer.WriteTensorData(data.AsSpan(0, bytes));
-                ArrayPool<byte>.Shared.Return(data);
+                using (var data = WaitFor(k)) writer.WriteTensorData(data.Span);
                 free.Release();
-                written(bytes);
+                written(chunks[k].Bytes);
             }
         }
         finally
@@ -85,7 +83,7 @@ public static class ParallelTensorConverter
             Task.WaitAll(workers);
         }
 
-        byte[] WaitFor(int k)
+        MemoryOwner<byte> WaitFor(int k)
         {
             lock (gate)
             {
@@ -104,20 +102,19 @@ public static class ParallelTensorConverter
         }
     }
 
-    private static byte[] Convert(Chunk chunk, float[] values)
+    /// <summary>The chunk's rows in the output type, in a pooled buffer the writing thread returns.</summary>
+    private static MemoryOwner<byte> Convert(Chunk chunk, float[] values)
     {
         var t = chunk.Tensor;
-        var output = ArrayPool<byte>.Shared.Rent(chunk.Bytes);
-        if (!t.Source.TryCopyRaw(t.Type, chunk.FirstRow, chunk.Rows, output.AsSpan(0, chunk.Bytes)))
+        var output = MemoryOwner<byte>.Allocate(chunk.Bytes);
+        if (!t.Source.TryCopyRaw(t.Type, chunk.FirstRow, chunk.Rows, output.Span))
         {
             int rowLength = (int)t.RowLength;
             var floats = values.AsSpan(0, chunk.Rows * rowLength);
             t.Source.ReadRows(chunk.FirstRow, chunk.Rows, floats);
-            for (int r = 0; r < chunk.Rows; r++)
-            {
-                RowCodec.Quantize(t.Type, floats.Slice(r * rowLength, rowLength),
-                    output.AsSpan((int)(r * t.RowBytes), (int)t.RowBytes));
-            }
+            Span2D<float> inputRows = floats.AsSpan2D(chunk.Rows, rowLength);
+            Span2D<byte> outputRows = output.Span.AsSpan2D(chunk.Rows, (int)t.RowBytes);
+            for (int r = 0; r < chunk.Rows; r++) RowCodec.Quantize(t.Type, inputRows.GetRowSpan(r), outputRows.GetRowSpan(r));
         }
         t.Source.Release(chunk.FirstRow, chunk.Rows);
         return output;

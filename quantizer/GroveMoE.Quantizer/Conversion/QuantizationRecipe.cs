@@ -1,4 +1,3 @@
-using System.Diagnostics.CodeAnalysis;
 using GroveMoE.Cpu.Conversion.Synthetic;
 using GroveMoE.Cpu.Model;
 using GroveMoE.Cpu.Quantization;
@@ -14,39 +13,33 @@ namespace GroveMoE.Quantizer.Conversion;
 /// </summary>
 public sealed record QuantizationRecipe(string Name, GgmlType Weights, GgmlType Experts, KQuantMixture? Mixture = null)
 {
-    public const string Choices = "q4_0, q8_0, f16, bf16, f32, mixed, q4_k_m, q4_k_s, q5_k_m, q5_k_s, q6_k, q3_k_m, q2_k, iq4_xs";
+    /// <summary>The recipe called <paramref name="name"/> (a <see cref="QuantizationType"/>, any case).</summary>
+    public static QuantizationRecipe Parse(string name) =>
+        Enum.GetNames<QuantizationType>().FirstOrDefault(n => n.Equals(name, StringComparison.OrdinalIgnoreCase)) is { } type
+            ? For(Enum.Parse<QuantizationType>(type))
+            : throw new ArgumentException($"'{name}' is not one of {string.Join(", ", Enum.GetNames<QuantizationType>())}", nameof(name));
 
-    /// <summary>The recipe called <paramref name="name"/> (one of <see cref="Choices"/>, any case).</summary>
-    public static QuantizationRecipe Parse(string name) => TryParse(name, out var recipe) ? recipe
-        : throw new ArgumentException($"'{name}' is not one of {Choices}", nameof(name));
-
-    /// <summary>The recipe called <paramref name="name"/>, if it is one of <see cref="Choices"/> (any case).</summary>
-    public static bool TryParse(string name, [NotNullWhen(true)] out QuantizationRecipe? recipe)
+    /// <summary>The recipe <paramref name="type"/> names.</summary>
+    public static QuantizationRecipe For(QuantizationType type) => type switch
     {
-        recipe = Find(name);
-        return recipe is not null;
-    }
-
-    private static QuantizationRecipe? Find(string name) => name.ToLowerInvariant() switch
-    {
-        "q4_0" => Uniform(name, GgmlType.Q4_0),
-        "q8_0" => Uniform(name, GgmlType.Q8_0),
-        "f16" => Uniform(name, GgmlType.F16),
-        "bf16" => Uniform(name, GgmlType.BF16),
-        "f32" => Uniform(name, GgmlType.F32),
-        "mixed" => new("mixed", GgmlType.Q8_0, GgmlType.Q4_0),
-        "q4_k_m" => KQuant(KQuantKind.Q4_K_M),
-        "q4_k_s" => KQuant(KQuantKind.Q4_K_S),
-        "q5_k_m" => KQuant(KQuantKind.Q5_K_M),
-        "q5_k_s" => KQuant(KQuantKind.Q5_K_S),
-        "q6_k" => KQuant(KQuantKind.Q6_K),
-        "q3_k_m" => KQuant(KQuantKind.Q3_K_M),
-        "q2_k" => KQuant(KQuantKind.Q2_K),
-        "iq4_xs" => KQuant(KQuantKind.IQ4_XS),
-        _ => null,
+        QuantizationType.Q4_0 => Uniform(GgmlType.Q4_0),
+        QuantizationType.Q8_0 => Uniform(GgmlType.Q8_0),
+        QuantizationType.F16 => Uniform(GgmlType.F16),
+        QuantizationType.BF16 => Uniform(GgmlType.BF16),
+        QuantizationType.F32 => Uniform(GgmlType.F32),
+        QuantizationType.Mixed => new("mixed", GgmlType.Q8_0, GgmlType.Q4_0),
+        QuantizationType.Q4_K_M => KQuant(KQuantKind.Q4_K_M),
+        QuantizationType.Q4_K_S => KQuant(KQuantKind.Q4_K_S),
+        QuantizationType.Q5_K_M => KQuant(KQuantKind.Q5_K_M),
+        QuantizationType.Q5_K_S => KQuant(KQuantKind.Q5_K_S),
+        QuantizationType.Q6_K => KQuant(KQuantKind.Q6_K),
+        QuantizationType.Q3_K_M => KQuant(KQuantKind.Q3_K_M),
+        QuantizationType.Q2_K => KQuant(KQuantKind.Q2_K),
+        QuantizationType.IQ4_XS => KQuant(KQuantKind.IQ4_XS),
+        _ => throw new ArgumentOutOfRangeException(nameof(type), type, null),
     };
 
-    private static QuantizationRecipe Uniform(string name, GgmlType type) => new(name.ToLowerInvariant(), type, type);
+    private static QuantizationRecipe Uniform(GgmlType type) => new(type.ToString().ToLowerInvariant(), type, type);
 
     private static QuantizationRecipe KQuant(KQuantKind kind)
     {

@@ -1,3 +1,4 @@
+using GroveMoE.Cpu.CommandLine;
 using System.Diagnostics;
 using Spectre.Console;
 
@@ -16,11 +17,10 @@ public static class ByteProgress
         {
             long done = 0;
             work(n => done += n);
-            Console.Error.WriteLine($"{description}: {Size(done)} in {clock.Elapsed.TotalSeconds:F1} s ({Size((long)(done / Math.Max(clock.Elapsed.TotalSeconds, 1e-3)))}/s)");
+            StandardError.Line($"{description}: {Size(done)} in {clock.Elapsed.TotalSeconds:F1} s ({Size((long)(done / Math.Max(clock.Elapsed.TotalSeconds, 1e-3)))}/s)");
             return;
         }
-        var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
-        console.Progress()
+        StandardError.Console.Progress()
             .AutoClear(false)
             .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(),
                 new DownloadedColumn(), new TransferSpeedColumn(), new RemainingTimeColumn())

@@ -40,7 +40,7 @@ internal static class BenchCommand
             threads, prompt, generate, depth, repetitions, json, gpuLayers, gpuExperts, noRepack, kvType,
         };
         model.AddTo(command);
-        command.SetAction(parse => Run(new FileInfo(model.ResolveOrDemo(parse)),
+        command.SetAction(async (parse, cancel) => Run(new FileInfo(await model.ResolveOrDemoAsync(parse, cancel)),
             List(parse.GetValue(threads)!, "--threads", 1), List(parse.GetValue(prompt)!, "--prompt", 0),
             List(parse.GetValue(generate)!, "--generate", 0), List(parse.GetValue(depth)!, "--depth", 0),
             parse.GetValue(repetitions), parse.GetValue(json), parse.GetValue(gpuLayers), parse.GetValue(gpuExperts),

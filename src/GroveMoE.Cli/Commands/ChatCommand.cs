@@ -42,11 +42,11 @@ internal static class ChatCommand
         thinking.AddTo(command);
         sessionGroup.AddTo(command);
         sampling.AddTo(command);
-        command.SetAction(parse =>
+        command.SetAction(async (parse, cancel) =>
         {
             var generation = new GenerationOptions { MaxTokens = parse.GetValue(maxTokens), Sampler = sampling.Read(parse) };
             var sessionOptions = sessionGroup.Read(parse);
-            using var loaded = ModelLoader.Open(model.Resolve(parse), new Cpu.LoadOptions { Repack = !parse.GetValue(noRepack) });
+            using var loaded = ModelLoader.Open(await model.ResolveAsync(parse, cancel), new Cpu.LoadOptions { Repack = !parse.GetValue(noRepack) });
             using var session = loaded.OpenSession(sessionOptions);
             var chat = new ChatSession(session, new ChatSessionOptions { SystemPrompt = parse.GetValue(system), Thinking = thinking.Thinking(parse) });
             return Loop(chat, loaded, generation, thinking.Hide(parse));
@@ -60,14 +60,14 @@ internal static class ChatCommand
         console.MarkupLineInterpolated($"[bold]{loaded.Name}[/] [grey]· {loaded.Model.Config.Layers} layers · context {chat.Session.ContextLength} · /help for commands[/]");
 
         var input = new ChatInput();
-        input.Interrupted += () => Console.Error.WriteLine("(use /exit or Ctrl-D to quit)");
+        input.Interrupted += () => StandardError.Line("(use /exit or Ctrl-D to quit)");
         CancellationTokenSource? answering = null;
         GenerationStats? lastAnswer = null;
         ConsoleCancelEventHandler onCancel = (_, e) =>
         {
             e.Cancel = true;
             if (Volatile.Read(ref answering) is { } current) current.Cancel();
-            else Console.Error.WriteLine("\n(use /exit or Ctrl-D to quit)");
+            else { StandardError.Line(""); StandardError.Line("(use /exit or Ctrl-D to quit)"); }
         };
         Console.CancelKeyPress += onCancel;
         try

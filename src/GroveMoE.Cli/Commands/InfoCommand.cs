@@ -14,7 +14,7 @@ internal static class InfoCommand
         var model = new ModelSource();
         var command = new Command("info", "Show a model's architecture, hyperparameters, tensors and cost per token");
         model.AddTo(command);
-        command.SetAction(parse => Run(new FileInfo(model.ResolveOrDemo(parse))));
+        command.SetAction(async (parse, cancel) => Run(new FileInfo(await model.ResolveOrDemoAsync(parse, cancel))));
         return command;
     }
 

@@ -15,7 +15,7 @@ internal static class LogitsCommand
         var model = new ModelSource();
         var threads = ModelOptions.Threads();
         var tokens = new Option<string>("--tokens") { Description = "comma-separated token ids", Required = true };
-        var output = new Option<FileInfo?>("--out", "-o") { Description = "write float32 logits (n_tokens, n_vocab) as .npy" };
+        var output = new Option<FileInfo?>("--out", "-o", "--output") { Description = "write float32 logits (n_tokens, n_vocab) as .npy" };
         var gpuLayers = ModelOptions.GpuLayers();
         var gpuExperts = ModelOptions.GpuExperts();
         var noRepack = ModelOptions.NoRepack();
@@ -24,8 +24,8 @@ internal static class LogitsCommand
             threads, tokens, output, gpuLayers, gpuExperts, noRepack,
         };
         model.AddTo(command);
-        command.SetAction(parse => Run(
-            new FileInfo(model.ResolveOrDemo(parse)), parse.GetValue(threads), parse.GetRequiredValue(tokens), parse.GetValue(output),
+        command.SetAction(async (parse, cancel) => Run(
+            new FileInfo(await model.ResolveOrDemoAsync(parse, cancel)), parse.GetValue(threads), parse.GetRequiredValue(tokens), parse.GetValue(output),
             parse.GetValue(gpuLayers), parse.GetValue(gpuExperts), parse.GetValue(noRepack)));
         return command;
     }
@@ -48,7 +48,7 @@ internal static class LogitsCommand
         if (output is not null)
         {
             NpyWriter.WriteFloat32(output.FullName, logits, tokens.Length, vocab);
-            Console.Error.WriteLine($"wrote {tokens.Length} x {vocab} logits to {output.FullName}");
+            StandardError.Line($"wrote {tokens.Length} x {vocab} logits to {output.FullName}");
             return 0;
         }
         for (int t = 0; t < tokens.Length; t++)

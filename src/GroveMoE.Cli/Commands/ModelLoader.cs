@@ -1,3 +1,4 @@
+using GroveMoE.Cpu.CommandLine;
 using GroveMoE.Cli.Output;
 using GroveMoE.Cpu;
 using GroveMoE.Cpu.Conversion.Synthetic;

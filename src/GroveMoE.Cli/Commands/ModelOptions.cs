@@ -114,7 +114,7 @@ internal static class ModelOptions
     public static int CapThreads(int threads)
     {
         if (threads <= Environment.ProcessorCount) return threads;
-        Output.StandardError.Console.WriteLine($"note: --threads {threads} is more than the {Environment.ProcessorCount} cores; using {Environment.ProcessorCount}");
+        StandardError.Line($"note: --threads {threads} is more than the {Environment.ProcessorCount} cores; using {Environment.ProcessorCount}");
         return Environment.ProcessorCount;
     }
 }

@@ -31,7 +31,7 @@ internal sealed class ModelSource
     public bool IsDemo(ParseResult parse) => parse.GetValue(_model) is null && parse.GetValue(_hub) is null;
 
     /// <summary>The local path of the model file, pulling a Hub model the cache lacks; null for the demo model.</summary>
-    public string? Resolve(ParseResult parse, CancellationToken cancel = default)
+    public async Task<string?> ResolveAsync(ParseResult parse, CancellationToken cancel)
     {
         string? model = parse.GetValue(_model), hub = parse.GetValue(_hub);
         if (model is not null && hub is not null) throw new UserInputException("give --model or -hf, not both");
@@ -39,13 +39,14 @@ internal sealed class ModelSource
         {
             if (!ModelReference.TryParse(hub, requirePrefix: false, out var reference))
                 throw new UserInputException($"-hf '{hub}' is not a Hub model: expected OWNER/REPO[:QUANT]");
-            return HubPull.GetOrPull(reference, cancel);
+            return await HubPull.GetOrPullAsync(reference, cancel);
         }
         if (model is null) return null;
-        if (ModelReference.TryParse(model, requirePrefix: true, out var prefixed)) return HubPull.GetOrPull(prefixed, cancel);
+        if (ModelReference.TryParse(model, requirePrefix: true, out var prefixed)) return await HubPull.GetOrPullAsync(prefixed, cancel);
         return Path.GetFullPath(model);
     }
 
     /// <summary>The model's path: the resolved file, else the demo model (built once, with its notice on stderr).</summary>
-    public string ResolveOrDemo(ParseResult parse, CancellationToken cancel = default) => Resolve(parse, cancel) ?? ModelLoader.DemoPath();
+    public async Task<string> ResolveOrDemoAsync(ParseResult parse, CancellationToken cancel) =>
+        await ResolveAsync(parse, cancel) ?? ModelLoader.DemoPath();
 }

@@ -34,7 +34,7 @@ internal static class PerplexityCommand
             threads, context, file, chunks, klBase, kl, kvType,
         };
         model.AddTo(command);
-        command.SetAction(parse => Run(new FileInfo(model.ResolveOrDemo(parse)), parse.GetValue(threads), parse.GetValue(context),
+        command.SetAction(async (parse, cancel) => Run(new FileInfo(await model.ResolveOrDemoAsync(parse, cancel)), parse.GetValue(threads), parse.GetValue(context),
             parse.GetRequiredValue(file), parse.GetValue(chunks), parse.GetValue(klBase)?.FullName, parse.GetValue(kl), parse.GetValue(kvType)));
         return command;
     }
@@ -64,7 +64,7 @@ internal static class PerplexityCommand
         var logits = new float[contextLength * vocab];
         double nll = 0, nllSquares = 0;
         int scored = 0;
-        var console = Output.StandardError.Console;
+        var console = StandardError.Console;
         for (int c = 0; c < chunkCount; c++)
         {
             var chunk = tokens.AsSpan(c * contextLength, contextLength);

@@ -35,7 +35,7 @@ internal static class RunCommand
         {
             string text = ReadPrompt(parse.GetValue(promptWords) ?? [], parse.GetValue(prompt), parse.GetValue(promptFile));
             var grammar = OutputGrammar.Read(parse.GetValue(jsonSchema), parse.GetValue(json));
-            using var loaded = ModelLoader.Open(model.Resolve(parse, cancel), new Cpu.LoadOptions { Repack = !parse.GetValue(noRepack) });
+            using var loaded = ModelLoader.Open(await model.ResolveAsync(parse, cancel), new Cpu.LoadOptions { Repack = !parse.GetValue(noRepack) });
             using var session = loaded.OpenSession(sessionOptions.Read(parse));
             var generation = new GenerationOptions { MaxTokens = parse.GetValue(maxTokens), Sampler = sampling.Read(parse), Grammar = grammar };
             // A grammar holds from the first token, so the answer starts after an empty think block.
@@ -56,7 +56,7 @@ internal static class RunCommand
             answer.Finish();
             await writer.WriteLineAsync();
             if (stats?.FinishReason is FinishReason.Length or FinishReason.ContextFull)
-                Console.Error.WriteLine(stats.FinishReason == FinishReason.Length
+                StandardError.Line(stats.FinishReason == FinishReason.Length
                     ? $"[length] the answer reached --n-predict {generation.MaxTokens} tokens"
                     : "[context full] the answer filled the context (--ctx sets a longer one)");
             if (parse.GetValue(verbose) && stats is not null) StandardError.Console.MarkupLine(StatsLine.Format(stats));

@@ -56,7 +56,7 @@ internal static class ServeCommand
             int layersOnGpu = parse.GetValue(gpuLayers);
             var expertsOnGpu = parse.GetValue(gpuExperts);
 
-            var file = model.Resolve(parse, cancel);
+            var file = await model.ResolveAsync(parse, cancel);
             var options = new ServeOptions
             {
                 Host = parse.GetValue(host)!,

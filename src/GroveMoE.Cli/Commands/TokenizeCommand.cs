@@ -23,8 +23,8 @@ internal static class TokenizeCommand
             text, showPieces, noSpecial,
         };
         model.AddTo(command);
-        command.SetAction(parse => Run(
-            new FileInfo(model.ResolveOrDemo(parse)), parse.GetRequiredValue(text), parse.GetValue(showPieces), parse.GetValue(noSpecial)));
+        command.SetAction(async (parse, cancel) => Run(
+            new FileInfo(await model.ResolveOrDemoAsync(parse, cancel)), parse.GetRequiredValue(text), parse.GetValue(showPieces), parse.GetValue(noSpecial)));
         return command;
     }
 

@@ -1,3 +1,4 @@
+using GroveMoE.Cpu.CommandLine;
 using System.Runtime.CompilerServices;
 using GroveMoE.Cli.Output;
 using GroveMoE.Cpu.GpuOffload;
@@ -32,7 +33,7 @@ internal static class GpuOffloadSetup
         var device = Environment.GetEnvironmentVariable("GROVE_GPU_EMULATE") == "1" ? GpuDevice.OpenCpu() : GpuDevice.TryOpenCuda(out why);
         if (device is null)
         {
-            Console.Error.WriteLine($"note: {why}; running every layer on the CPU");
+            StandardError.Line($"note: {why}; running every layer on the CPU");
             return null;
         }
         try
@@ -41,7 +42,7 @@ internal static class GpuOffloadSetup
                 batchSize, NoteLogger.Instance, ownsDevice: true);
             if (offload is not null)
             {
-                Console.Error.WriteLine($"GPU {offload.DeviceName}: {offload.LayersOnDevice} of {model.Config.Layers} layers, "
+                StandardError.Line($"GPU {offload.DeviceName}: {offload.LayersOnDevice} of {model.Config.Layers} layers, "
                     + $"experts of {offload.ExpertLayersOnDevice}, {offload.DeviceBytes / (1024.0 * 1024):F0} MiB");
             }
             return offload;
@@ -49,7 +50,7 @@ internal static class GpuOffloadSetup
         catch (Exception e) when (e is AcceleratorException or InternalCompilerException)
         {
             device.Dispose();
-            Console.Error.WriteLine($"note: the GPU kernels could not be set up ({e.Message}); running every layer on the CPU");
+            StandardError.Line($"note: the GPU kernels could not be set up ({e.Message}); running every layer on the CPU");
             return null;
         }
     }

@@ -23,11 +23,11 @@ internal static class HubCommands
     {
         var model = ReferenceArgument();
         var command = new Command("pull", "Download a GGUF model from the Hugging Face Hub into its cache (resumable, sha256-checked); prints its path") { model };
-        command.SetAction(parse =>
+        command.SetAction(async (parse, cancel) =>
         {
             var reference = ParseReference(parse.GetRequiredValue(model));
             using var hub = new ModelHub();
-            string path = HubPull.Pull(hub, reference, CancellationToken.None);
+            string path = await HubPull.PullAsync(hub, reference, cancel);
             Console.Out.WriteLine(path);
             return 0;
         });

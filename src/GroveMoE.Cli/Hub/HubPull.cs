@@ -12,13 +12,13 @@ namespace GroveMoE.Cli.Hub;
 internal static class HubPull
 {
     /// <summary>The cached copy of <paramref name="reference"/> if there is one, else a pull (what --model hf.co/… does).</summary>
-    public static string GetOrPull(ModelReference reference, CancellationToken cancel)
+    public static async Task<string> GetOrPullAsync(ModelReference reference, CancellationToken cancel)
     {
         using var hub = new ModelHub();
-        return hub.FindCached(reference) ?? Pull(hub, reference, cancel);
+        return hub.FindCached(reference) ?? await PullAsync(hub, reference, cancel);
     }
 
-    public static string Pull(ModelHub hub, ModelReference reference, CancellationToken cancel)
+    public static async Task<string> PullAsync(ModelHub hub, ModelReference reference, CancellationToken cancel)
     {
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancel);
         ConsoleCancelEventHandler onCancel = (_, e) =>
@@ -29,7 +29,7 @@ internal static class HubPull
         Console.CancelKeyPress += onCancel;
         try
         {
-            return Console.IsErrorRedirected ? PullPlain(hub, reference, stop.Token) : PullWithBar(hub, reference, stop.Token);
+            return await (Console.IsErrorRedirected ? PullPlainAsync(hub, reference, stop.Token) : PullWithBarAsync(hub, reference, stop.Token));
         }
         catch (OperationCanceledException) when (stop.IsCancellationRequested)
         {
@@ -41,7 +41,7 @@ internal static class HubPull
         }
     }
 
-    private static string PullWithBar(ModelHub hub, ModelReference reference, CancellationToken cancel)
+    private static Task<string> PullWithBarAsync(ModelHub hub, ModelReference reference, CancellationToken cancel)
     {
         var console = StandardError.Console;
         console.MarkupLineInterpolated($"[grey]pulling {reference.ToString()} from {hub.Options.Endpoint.Host} into {hub.Options.CacheDirectory}[/]");
@@ -68,10 +68,10 @@ internal static class HubPull
                     }
                 });
                 return await hub.PullAsync(reference, progress, cancel).ConfigureAwait(false);
-            }).GetAwaiter().GetResult();
+            });
     }
 
-    private static string PullPlain(ModelHub hub, ModelReference reference, CancellationToken cancel)
+    private static Task<string> PullPlainAsync(ModelHub hub, ModelReference reference, CancellationToken cancel)
     {
         var started = DateTime.UtcNow;
         string? current = null;
@@ -82,19 +82,19 @@ internal static class HubPull
                 if (p.File != current && p.Stage != PullStage.Done)
                 {
                     current = p.File;
-                    Console.Error.WriteLine($"pulling {reference.RepoId}: {p.File}{(p.Parts > 1 ? $" (part {p.Part} of {p.Parts})" : "")}, {Units.Bytes(p.TotalBytes ?? 0)}");
+                    StandardError.Line($"pulling {reference.RepoId}: {p.File}{(p.Parts > 1 ? $" (part {p.Part} of {p.Parts})" : "")}, {Units.Bytes(p.TotalBytes ?? 0)}");
                 }
-                if (p.Stage == PullStage.Retrying) Console.Error.WriteLine($"connection cut at {Units.Bytes(p.BytesDone)}; resuming");
-                if (p.Stage == PullStage.WaitingForLock) Console.Error.WriteLine("another pull is fetching this file; waiting for it");
+                if (p.Stage == PullStage.Retrying) StandardError.Line($"connection cut at {Units.Bytes(p.BytesDone)}; resuming");
+                if (p.Stage == PullStage.WaitingForLock) StandardError.Line("another pull is fetching this file; waiting for it");
                 if (p.Stage == PullStage.Done)
                 {
                     double seconds = Math.Max(0.001, (DateTime.UtcNow - started).TotalSeconds);
-                    Console.Error.WriteLine($"{p.File}: {Units.Bytes(p.TotalBytes ?? 0)} ok ({seconds:0.0} s, {Units.Bytes((long)((p.TotalBytes ?? 0) / seconds))}/s)");
+                    StandardError.Line($"{p.File}: {Units.Bytes(p.TotalBytes ?? 0)} ok ({seconds:0.0} s, {Units.Bytes((long)((p.TotalBytes ?? 0) / seconds))}/s)");
                     started = DateTime.UtcNow;
                     current = null;
                 }
             }
         });
-        return hub.PullAsync(reference, progress, cancel).GetAwaiter().GetResult();
+        return hub.PullAsync(reference, progress, cancel);
     }
 }

@@ -14,12 +14,12 @@ internal static class ShowCommand
         var model = new Argument<string>("model") { Description = "GGUF file, or a Hub model OWNER/REPO[:QUANT] / hf.co/OWNER/REPO[:QUANT] (pulled when not cached)" };
         var template = new Option<bool>("--template") { Description = "print only the chat template, in full" };
         var command = new Command("show", "Show a model's architecture, quant, size, context, chat template and licence") { model, template };
-        command.SetAction(parse =>
+        command.SetAction(async (parse, cancel) =>
         {
             string text = parse.GetRequiredValue(model);
             string path = File.Exists(text) || !ModelReference.TryParse(text, requirePrefix: false, out var reference)
                 ? Path.GetFullPath(text)
-                : HubPull.GetOrPull(reference, CancellationToken.None);
+                : await HubPull.GetOrPullAsync(reference, cancel);
             using var file = GgufFile.Open(path);
             var m = file.Metadata;
             string? jinja = m.GetStringOrNull("tokenizer.chat_template");

@@ -1,3 +1,4 @@
+using GroveMoE.Cpu.CommandLine;
 using Microsoft.Extensions.Logging;
 
 namespace GroveMoE.Cli.Output;
@@ -14,6 +15,6 @@ internal sealed class NoteLogger : ILogger
 
     public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
     {
-        if (IsEnabled(logLevel)) Console.Error.WriteLine($"note: {formatter(state, exception)}");
+        if (IsEnabled(logLevel)) StandardError.Line($"note: {formatter(state, exception)}");
     }
 }

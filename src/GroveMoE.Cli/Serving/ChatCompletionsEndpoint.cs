@@ -26,10 +26,9 @@ internal sealed class ChatCompletionsEndpoint(GroveChatClient client, string mod
         await using var updates = turn.Follow(client.GetStreamingResponseAsync(messages, options, turn.Token)).GetAsyncEnumerator();
         bool more = await updates.MoveNextAsync(); // queueing and the prompt happen here, so their errors still get a status
         string id = more ? updates.Current.ResponseId! : $"chatcmpl-{Guid.NewGuid():N}";
-        ServerSentEvents? events = null;
-        if (stream)
+        using var events = stream ? new ServerSentEvents(context.Response) : null;
+        if (events is not null)
         {
-            events = new ServerSentEvents(context.Response);
             await events.StartAsync();
             await events.SendAsync(new ChatCompletionChunk(id, created, modelName, [new ChunkChoice(0, new Delta(Role: "assistant", Content: ""), null)]));
         }

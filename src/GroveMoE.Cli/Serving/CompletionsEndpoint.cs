@@ -27,10 +27,9 @@ internal sealed class CompletionsEndpoint(SessionPool pool, GroveChatClient clie
         await using var pieces = session.GenerateAsync(prompt, generation, turn.Token).GetAsyncEnumerator(turn.Token);
         bool more = await pieces.MoveNextAsync(); // the prompt is evaluated here, so its errors still get a status
 
-        ServerSentEvents? events = null;
-        if (r.Stream == true)
+        using var events = r.Stream == true ? new ServerSentEvents(context.Response) : null;
+        if (events is not null)
         {
-            events = new ServerSentEvents(context.Response);
             await events.StartAsync();
         }
         var answer = new System.Text.StringBuilder();

@@ -8,7 +8,7 @@ internal static class ServerLog
 {
     public static void Error(HttpContext context, Exception e)
     {
-        Console.Error.WriteLine($"error serving {context.Request.Method} {context.Request.Path}: {CommandLineApp.BugReport(e)}");
-        if (Environment.GetEnvironmentVariable("GROVE_TRACE") == "1") Console.Error.WriteLine(e);
+        StandardError.Line($"error serving {context.Request.Method} {context.Request.Path}: {CommandLineApp.BugReport(e)}");
+        if (Environment.GetEnvironmentVariable("GROVE_TRACE") == "1") StandardError.Trace(e);
     }
 }

@@ -2,7 +2,10 @@ using GroveMoE.Cpu.Model;
 namespace GroveMoE.Cpu.Conversion.HuggingFace;
 
 /// <summary>A GGUF tensor and the Hugging Face tensors it is made of: one, or one per expert stacked in order.</summary>
-internal sealed record HfTensorMapping(string GgufName, long[] GgufDimensions, IReadOnlyList<string> HfNames)
+/// <param name="GgufName">The GGUF tensor's name (<see cref="TensorNames"/>).</param>
+/// <param name="GgufDimensions">Its ggml shape, innermost dimension first.</param>
+/// <param name="HfNames">The Hugging Face tensors it is made of, in the order they are stacked.</param>
+public sealed record HfTensorMapping(string GgufName, long[] GgufDimensions, IReadOnlyList<string> HfNames)
 {
     /// <summary>Elements in one ggml row, the HF tensors' last dimension (HF stores linear weights [out, in]).</summary>
     public long RowLength => GgufDimensions[0];
@@ -10,6 +13,7 @@ internal sealed record HfTensorMapping(string GgufName, long[] GgufDimensions, I
     /// <summary>PyTorch shape of each HF tensor: the ggml shape reversed, without the expert dimension when stacked.</summary>
     public long[] HfShape => (HfNames.Count > 1 ? GgufDimensions[..^1] : GgufDimensions).Reverse().ToArray();
 
+    /// <summary>Elements in each HF tensor.</summary>
     public long HfElementCount => HfShape.Aggregate(1L, (a, b) => a * b);
 }
 
@@ -17,8 +21,10 @@ internal sealed record HfTensorMapping(string GgufName, long[] GgufDimensions, I
 /// Which Hugging Face GroveMoE tensors make each GGUF tensor, in the order llama.cpp's converter stacks them:
 /// <c>mlp.experts.E.*</c> become <c>*_exps</c> and <c>mlp.chunk_experts.G.*</c> become <c>*_chexps</c>.
 /// </summary>
-internal static class HfCheckpointLayout
+public static class HfCheckpointLayout
 {
+    /// <summary>Every GGUF tensor of a GroveMoE with <paramref name="c"/>'s hyperparameters, in file order, with its HF sources.</summary>
+    /// <param name="tiedEmbeddings">the checkpoint has no <c>lm_head.weight</c> (config.json's <c>tie_word_embeddings</c>), so no output tensor is planned</param>
     public static List<HfTensorMapping> Mappings(GroveConfig c, bool tiedEmbeddings)
     {
         var list = new List<HfTensorMapping>

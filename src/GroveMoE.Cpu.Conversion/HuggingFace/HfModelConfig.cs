@@ -11,13 +11,21 @@ namespace GroveMoE.Cpu.Conversion.HuggingFace;
 /// and adjugate scale are not in config.json: like llama.cpp's converter (and the authors' modeling code) they
 /// are head_dim, 2 and 0.05.
 /// </summary>
-internal sealed record HfModelConfig(GroveConfig Config, bool TiedEmbeddings, int FeedForwardLength)
+/// <param name="Config">The GroveMoE hyperparameters, validated as the runtime validates a GGUF's.</param>
+/// <param name="TiedEmbeddings">config.json's <c>tie_word_embeddings</c>: the token embedding is also the output projection.</param>
+/// <param name="FeedForwardLength">config.json's <c>intermediate_size</c> (the expert width when absent), kept as <c>grovemoe.feed_forward_length</c>.</param>
+public sealed record HfModelConfig(GroveConfig Config, bool TiedEmbeddings, int FeedForwardLength)
 {
+    /// <summary>The file's name in a checkpoint folder.</summary>
     public const string FileName = "config.json";
+    /// <summary>The <c>architectures</c> entry of a GroveMoE checkpoint.</summary>
     public const string ArchitectureName = "GroveMoeForCausalLM";
+    /// <summary>Routed experts per adjugate expert (not in config.json).</summary>
     public const int ExpertsPerGroup = 2;
+    /// <summary>The adjugate experts' output scale (not in config.json).</summary>
     public const float GroupScale = 0.05f;
 
+    /// <summary>Reads the text of a config.json; anything that is not a supported GroveMoE config is a <see cref="ModelFormatException"/>.</summary>
     public static HfModelConfig Parse(string json)
     {
         JsonObject root;
@@ -67,6 +75,7 @@ internal sealed record HfModelConfig(GroveConfig Config, bool TiedEmbeddings, in
         return new HfModelConfig(config, tied, Int(root, "intermediate_size", expertWidth));
     }
 
+    /// <summary>Reads <c>config.json</c> from a checkpoint folder (<see cref="FileNotFoundException"/> when it has none).</summary>
     public static HfModelConfig Load(string directory)
     {
         string path = Path.Combine(directory, FileName);

@@ -10,7 +10,7 @@ namespace GroveMoE.Cpu.Conversion.HuggingFace;
 /// <c>tokenizer.*</c> GGUF keys, with the same values and key order as llama.cpp's <c>convert_hf_to_gguf.py</c>
 /// writes for a Qwen2/Qwen3 byte-level BPE tokenizer.
 /// </summary>
-internal static class HfTokenizerConverter
+public static class HfTokenizerConverter
 {
     /// <summary>The split regex of Qwen2/Qwen3's pre-tokenizer; llama.cpp calls this pre-tokenizer "qwen2".</summary>
     public const string Qwen2SplitPattern =
@@ -18,6 +18,7 @@ internal static class HfTokenizerConverter
 
     private static readonly string[] SpecialTokenTypes = ["bos", "eos", "unk", "sep", "pad", "cls", "mask"];
 
+    /// <summary>The <c>tokenizer.*</c> GGUF keys of a checkpoint's tokenizer files; an unsupported tokenizer is a <see cref="ModelFormatException"/>.</summary>
     /// <param name="tokenizerJson">text of <c>tokenizer.json</c></param>
     /// <param name="tokenizerConfigJson">text of <c>tokenizer_config.json</c> (special tokens, chat template), if any</param>
     /// <param name="vocabSize">the model's embedding rows (<c>config.json</c> <c>vocab_size</c>); ids the tokenizer

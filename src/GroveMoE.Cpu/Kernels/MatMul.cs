@@ -38,7 +38,8 @@ internal static unsafe class MatMul
                 break;
             default:
             {
-                // F32/F16/BF16, and the block formats without integer kernels (Q2_K, Q3_K, Q4_1, Q5_0, Q5_1), decoded per row to floats.
+                // F32/F16/BF16, and the block formats without row-layout integer kernels (Q2_K, Q3_K, Q4_1, Q5_0, Q5_1:
+                // --no-repack), decoded per row to floats.
                 int cols = w.Columns;
                 for (int r = rowStart; r < rowEnd; r++)
                 {

@@ -15,7 +15,7 @@ namespace GroveMoE.Cpu.Kernels;
 /// </list>
 /// output[i·stride + r] = W[r] · x[i] for the rows of groups [groupStart, groupEnd) and every input row i.
 /// A unit's contribution to row r is dx·(d_r·(Σ u·q − Offset·Σq)) (or dx·(d_r·Σ u·q − m_r·Σq) with mins; with split
-/// scales the two halves of 16 each take their own d_r and offset sum).
+/// scales the two halves of 16 each take their own d_r, m_r and offset sum).
 /// Both shapes add the units of a token in the same order into the same accumulators, so a token's result is bit for
 /// bit the same whichever shape (and whichever other tokens) it goes through: continuous batching groups decode rows
 /// of different sequences into the GEMM and each sequence still gets exactly its lone result.
@@ -145,7 +145,11 @@ internal static unsafe class TileKernels
         }
         acc = Vector512.FusedMultiplyAdd(Vector512.ConvertToSingle(low), tile.Scales * Vector512.Create(dx), acc);
         acc = Vector512.FusedMultiplyAdd(Vector512.ConvertToSingle(high), tile.HighScales * Vector512.Create(dx), acc);
-        if (TFormat.HasMins) acc = Vector512.FusedMultiplyAdd(tile.Mins, Vector512.Create(-dx * x.Sums[unit]), acc);
+        if (TFormat.HasMins)
+        {
+            acc = Vector512.FusedMultiplyAdd(tile.Mins, Vector512.Create(-dx * lowSum), acc);
+            acc = Vector512.FusedMultiplyAdd(tile.HighMins, Vector512.Create(-dx * (x.Sums[unit] - lowSum)), acc);
+        }
         return acc;
     }
 
@@ -241,14 +245,19 @@ internal static unsafe class TileKernels
             }
             acc = Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle(low), tile.Scales * Vector256.Create(dx), acc);
             acc = Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle(high), tile.HighScales * Vector256.Create(dx), acc);
+            if (TFormat.HasMins)
+            {
+                acc = Vector256.FusedMultiplyAdd(tile.Mins, Vector256.Create(-dx * lowSum), acc);
+                acc = Vector256.FusedMultiplyAdd(tile.HighMins, Vector256.Create(-dx * (x.Sums[unit] - lowSum)), acc);
+            }
         }
         else
         {
             var dot = TDot.Dot<TFormat>(tile, x.Quants + 32 * unit);
             if (TFormat.Offset != 0) dot -= Vector256.Create(TFormat.Offset * x.Sums[unit]);
             acc = Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle(dot), tile.Scales * Vector256.Create(dx), acc);
+            if (TFormat.HasMins) acc = Vector256.FusedMultiplyAdd(tile.Mins, Vector256.Create(-dx * x.Sums[unit]), acc);
         }
-        if (TFormat.HasMins) acc = Vector256.FusedMultiplyAdd(tile.Mins, Vector256.Create(-dx * x.Sums[unit]), acc);
         return acc;
     }
 
@@ -274,7 +283,7 @@ internal static unsafe class TileKernels
             float total = 0;
             for (int unit = 0; unit < units; unit++)
             {
-                TFormat.LoadScalar(tiles + g * groupBytes, blocks, unit, r, u, out float scale, out float highScale, out float min);
+                TFormat.LoadScalar(tiles + g * groupBytes, blocks, unit, r, u, out float scale, out float highScale, out float min, out float highMin);
                 sbyte* q = x[i].Quants + 32 * unit;
                 int low = 0, high = 0, lowSum = 0, sum = x[i].Sums[unit];
                 for (int j = 0; j < 16; j++)
@@ -285,8 +294,9 @@ internal static unsafe class TileKernels
                 }
                 float scaled = TFormat.SplitScales
                     ? scale * (low - TFormat.Offset * lowSum) + highScale * (high - TFormat.Offset * (sum - lowSum))
-                    : scale * (low + high - TFormat.Offset * sum);
-                total += x[i].Scales[unit] * (scaled - min * sum);
+                        - (min * lowSum + highMin * (sum - lowSum))
+                    : scale * (low + high - TFormat.Offset * sum) - min * sum;
+                total += x[i].Scales[unit] * scaled;
             }
             output[(long)i * stride + g * Rows + r] = total;
         }

@@ -80,11 +80,9 @@ internal sealed class ExpertFamily(int experts, int maxAssignments, int width, i
         for (int a = start; a < end; a++)
         {
             var gate = _gate.AsSpan(a * width, width);
+            var up = _up.AsSpan(a * width, width);
             var act = _activation.Row(a);
-            // silu(g)·u = g·σ(g)·u
-            TensorPrimitives.Sigmoid(gate, act);
-            TensorPrimitives.Multiply(act, gate, act);
-            TensorPrimitives.Multiply(act, _up.AsSpan(a * width, width), act);
+            for (int i = 0; i < width; i++) act[i] = gate[i] / (1f + MathF.Exp(-gate[i])) * up[i];
             _activation.SetRow(a);
         }
     }

@@ -1,4 +1,5 @@
 using System.Numerics.Tensors;
+using CommunityToolkit.HighPerformance;
 using GroveMoE.Cpu.Kernels;
 using GroveMoE.Cpu.Quantization;
 
@@ -168,10 +169,11 @@ public sealed class GroveForward : IDisposable
     {
         int n = batch.Count;
         Phases?.Start();
+        var x = Residual;
         for (int t = 0; t < n; t++)
-            RowCodec.Dequantize(_w.TokenEmbedding.Type, _w.TokenEmbedding.RowBytesSpan(batch.Tokens[t]), X(t));
-        for (int t = 0; t < n; t++)
-            _rope.Angles(batch.Positions[t], _cos.AsSpan(t * _rope.Half, _rope.Half), _sin.AsSpan(t * _rope.Half, _rope.Half));
+            RowCodec.Dequantize(_w.TokenEmbedding.Type, _w.TokenEmbedding.RowBytesSpan(batch.Tokens[t]), x.GetRowSpan(t));
+        Span2D<float> cos = Rows(_cos, n, _rope.Half), sin = Rows(_sin, n, _rope.Half);
+        for (int t = 0; t < n; t++) _rope.Angles(batch.Positions[t], cos.GetRowSpan(t), sin.GetRowSpan(t));
         Phases?.Mark(ForwardPhase.Embed);
 
         for (int l = 0; l < _c.Layers; l++)
@@ -205,24 +207,26 @@ public sealed class GroveForward : IDisposable
         _matmul.Run(_pool);
         Phases?.Mark(ForwardPhase.AttentionProjections);
 
+        // Rows of heads: tokens × heads × head_dim seen as (tokens · heads) × head_dim.
+        Span2D<float> queryHeads = Rows(_q, n * _c.Heads, hd), keyHeads = Rows(_k, n * _c.KvHeads, hd);
+        Span2D<float> keys = Rows(_k, n, _c.KvDim), values = Rows(_v, n, _c.KvDim);
+        Span2D<float> cos = Rows(_cos, n, _rope.Half), sin = Rows(_sin, n, _rope.Half);
         for (int t = 0; t < n; t++)
         {
-            var cos = _cos.AsSpan(t * _rope.Half, _rope.Half);
-            var sin = _sin.AsSpan(t * _rope.Half, _rope.Half);
+            Span<float> rowCos = cos.GetRowSpan(t), rowSin = sin.GetRowSpan(t);
             for (int h = 0; h < _c.Heads; h++)
             {
-                var head = _q.AsSpan(t * _c.QueryDim + h * hd, hd);
+                var head = queryHeads.GetRowSpan(t * _c.Heads + h);
                 RmsNorm.Apply(head, layer.QNorm, _c.RmsEpsilon, head);
-                Rope.Apply(head, cos, sin);
+                Rope.Apply(head, rowCos, rowSin);
             }
-            var key = _k.AsSpan(t * _c.KvDim, _c.KvDim);
             for (int h = 0; h < _c.KvHeads; h++)
             {
-                var head = key.Slice(h * hd, hd);
+                var head = keyHeads.GetRowSpan(t * _c.KvHeads + h);
                 RmsNorm.Apply(head, layer.KNorm, _c.RmsEpsilon, head);
-                Rope.Apply(head, cos, sin);
+                Rope.Apply(head, rowCos, rowSin);
             }
-            batch.Caches[batch.Sequences[t]].Store(l, batch.Positions[t], key, _v.AsSpan(t * _c.KvDim, _c.KvDim));
+            batch.Caches[batch.Sequences[t]].Store(l, batch.Positions[t], keys.GetRowSpan(t), values.GetRowSpan(t));
         }
         Phases?.Mark(ForwardPhase.QkNormRopeStore);
 
@@ -246,9 +250,10 @@ public sealed class GroveForward : IDisposable
 
         _routed.Plan.Clear();
         _adjugate.Plan.Clear();
+        var routerLogits = Rows(_routerLogits, n, _c.Experts);
         for (int t = 0; t < n; t++)
         {
-            ExpertRouter.Select(_routerLogits.AsSpan(t * _c.Experts, _c.Experts), _selected, _selectedWeights);
+            ExpertRouter.Select(routerLogits.GetRowSpan(t), _selected, _selectedWeights);
             for (int i = 0; i < _selected.Length; i++) _routed.Plan.Add(t, _selected[i], _selectedWeights[i]);
             int groups = ExpertRouter.Groups(_selected, _selectedWeights, _c.ExpertsPerGroup, _groups, _groupWeights);
             for (int i = 0; i < groups; i++) _adjugate.Plan.Add(t, _groups[i], _c.GroupScale * _groupWeights[i]);
@@ -285,7 +290,7 @@ public sealed class GroveForward : IDisposable
         for (int r = 0; r < rows; r++)
         {
             int row = batch.LogitRows[r];
-            RmsNorm.Apply(X(row), _w.OutputNorm, _c.RmsEpsilon, _normed.Row(r));
+            RmsNorm.Apply(Residual.GetRowSpan(row), _w.OutputNorm, _c.RmsEpsilon, _normed.Row(r));
             _normed.SetRow(r);
         }
         _matmul.Add(_w.Output, _normed, _identity, 0, rows, _logits, 0, _c.Vocab);
@@ -299,12 +304,16 @@ public sealed class GroveForward : IDisposable
         _normed.Reshape(n, _c.Hidden);
         for (int t = 0; t < n; t++)
         {
-            RmsNorm.Apply(X(t), weight, _c.RmsEpsilon, _normed.Row(t));
+            RmsNorm.Apply(Residual.GetRowSpan(t), weight, _c.RmsEpsilon, _normed.Row(t));
             _normed.SetRow(t);
         }
     }
 
-    private Span<float> X(int t) => _x.AsSpan(t * _c.Hidden, _c.Hidden);
+    /// <summary>The residual stream, one row of hidden values per batch row.</summary>
+    private Span2D<float> Residual => Rows(_x, MaxRows, _c.Hidden);
+
+    /// <summary>The first <paramref name="rows"/> rows of <paramref name="width"/> values of a row-major buffer.</summary>
+    private static Span2D<float> Rows(float[] buffer, int rows, int width) => new(buffer, rows, width);
 
     /// <summary>Stops its worker threads and frees its KV cache; the model and an offload it was given stay with the caller.</summary>
     public void Dispose()

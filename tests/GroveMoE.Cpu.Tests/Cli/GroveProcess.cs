@@ -2,7 +2,8 @@ using System.Diagnostics;
 
 namespace GroveMoE.Cpu.Tests.Cli;
 
-/// <summary>Runs the built <c>grove</c> CLI (grove.dll, copied next to the tests) as a separate process.</summary>
+/// <summary>Runs the built <c>grove</c> CLI (grove.dll, copied next to the tests) or <c>grove-quantize</c> as a separate
+/// process, stdout and stderr redirected as a script would.</summary>
 public static class GroveProcess
 {
     public sealed record Result(int ExitCode, string Stdout, string Stderr)
@@ -16,7 +17,13 @@ public static class GroveProcess
     public static Result Run(IReadOnlyDictionary<string, string> environment, params string[] args) => Run(environment, null, args);
 
     /// <summary>Runs grove with <paramref name="stdin"/> piped to its standard input (null: inherited).</summary>
-    public static Result Run(IReadOnlyDictionary<string, string> environment, string? stdin, params string[] args)
+    public static Result Run(IReadOnlyDictionary<string, string> environment, string? stdin, params string[] args) =>
+        RunTool("grove.dll", environment, stdin, args);
+
+    /// <summary>Runs <c>grove-quantize</c>.</summary>
+    public static Result Quantize(params string[] args) => RunTool("grove-quantize.dll", new Dictionary<string, string>(), null, args);
+
+    private static Result RunTool(string tool, IReadOnlyDictionary<string, string> environment, string? stdin, string[] args)
     {
         var start = new ProcessStartInfo("dotnet")
         {
@@ -25,7 +32,7 @@ public static class GroveProcess
             RedirectStandardInput = stdin is not null,
             UseShellExecute = false,
         };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "grove.dll"));
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, tool));
         foreach (var a in args) start.ArgumentList.Add(a);
         start.Environment["NO_COLOR"] = "1";
         foreach (var (name, value) in environment) start.Environment[name] = value;
@@ -40,7 +47,7 @@ public static class GroveProcess
         if (!process.WaitForExit(60_000))
         {
             process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"grove {string.Join(' ', args)} did not finish");
+            throw new TimeoutException($"{tool} {string.Join(' ', args)} did not finish");
         }
         return new Result(process.ExitCode, stdout.Result, stderr.Result);
     }

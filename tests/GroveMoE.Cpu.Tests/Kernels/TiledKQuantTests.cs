@@ -18,7 +18,7 @@ public sealed unsafe class TiledKQuantTests
 
     private static readonly GgmlType[] Types =
     [
-        GgmlType.Q4_K, GgmlType.Q5_K, GgmlType.Q6_K, GgmlType.IQ4_XS,
+        GgmlType.Q2_K, GgmlType.Q3_K, GgmlType.Q4_K, GgmlType.Q5_K, GgmlType.Q6_K, GgmlType.IQ4_XS,
         GgmlType.Q4_1, GgmlType.Q5_0, GgmlType.Q5_1, GgmlType.IQ4_NL,
     ];
 
@@ -54,6 +54,8 @@ public sealed unsafe class TiledKQuantTests
     {
         GgmlType.Q4_K or GgmlType.Q5_K or GgmlType.Q4_1 or GgmlType.Q5_1 => [0, 2],
         GgmlType.Q6_K => [208],
+        GgmlType.Q2_K => [80, 82],
+        GgmlType.Q3_K => [108],
         _ => [0],
     };
 
@@ -68,6 +70,8 @@ public sealed unsafe class TiledKQuantTests
             GgmlType.Q4_K => Half(block, 0) * 63 * 15 + Half(block, 2) * 63,
             GgmlType.Q5_K => Half(block, 0) * 63 * 31 + Half(block, 2) * 63,
             GgmlType.Q6_K => Half(block, 208) * 128 * (63 + 32),
+            GgmlType.Q2_K => Half(block, 80) * 15 * 3 + Half(block, 82) * 15,
+            GgmlType.Q3_K => Half(block, 108) * 32 * (7 + 4),
             GgmlType.IQ4_XS => Half(block, 0) * 32 * (255 + 128),
             GgmlType.Q4_1 => Half(block, 0) * 15 + Half(block, 2),
             GgmlType.Q5_1 => Half(block, 0) * 31 + Half(block, 2),

@@ -64,7 +64,7 @@ public sealed class KQuantMixtureTests(ITestOutputHelper output) : IDisposable
         double agreement = LogitComparison.TopOneAgreement(actual, exact);
 
         // Every tiled format dots Q8-rounded activations in integers, so where every quantized tensor has a tiled
-        // layout (all but Q2_K/Q3_K) the logits are the Q8-rounding reference's up to float summation order; as in
+        // layout (every block format here) the logits are the Q8-rounding reference's up to float summation order; as in
         // ForwardReferenceTests a float32 difference may flip one Q8 rounding of an activation and move that position.
         bool allTiled;
         using (var file = GgufFile.Open(quantized))

@@ -130,8 +130,10 @@ public static class ReferenceForward
         return MatVec(down, act, variant);
     }
 
-    private static double[] MatVec(ReferenceMatrix w, double[] x, ReferenceVariant variant) =>
-        w.Times(variant.RoundActivationsToQ8 && w.IsBlockQuantized ? ReferenceActivationRounding.RoundToQ8(x) : x);
+    private static double[] MatVec(ReferenceMatrix w, double[] x, ReferenceVariant variant) => w.Times(
+        variant.ActivationRounding is { } round ? round(w.Type, x)
+        : variant.RoundActivationsToQ8 && w.IsBlockQuantized ? ReferenceActivationRounding.RoundToQ8(x)
+        : x);
 
     private static double[] RmsNorm(double[] x, double eps)
     {

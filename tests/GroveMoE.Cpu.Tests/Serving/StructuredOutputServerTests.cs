@@ -101,7 +101,7 @@ public sealed class StructuredOutputServerTests(TinyLanguageModelFixture tiny) :
             new ToolChatMessage(call.Id, [ChatMessageContentPart.CreateTextPart("{\"done\": true}")]),
         ];
         ChatCompletion next = await client.CompleteChatAsync(history, new ChatCompletionOptions { Tools = { tool }, MaxOutputTokenCount = 5 });
-        Assert.NotNull(next.FinishReason);
+        Assert.Contains(next.FinishReason, new[] { ChatFinishReason.Stop, ChatFinishReason.Length, ChatFinishReason.ToolCalls });
     }
 
     [Fact]

@@ -55,12 +55,13 @@ internal readonly unsafe struct IQ4_NLFormat : IQuantFormat
         return tile;
     }
 
-    public static void LoadScalar(byte* group, int blocks, int unit, int row, byte* u, out float scale, out float highScale, out float min)
+    public static void LoadScalar(byte* group, int blocks, int unit, int row, byte* u, out float scale, out float highScale, out float min, out float highMin)
     {
         UnitPlanes.UnpackRow(ScaledGroups.Payload(group, unit, Payload), null, null, row, u);
         NonLinearGrid.LookupScalar(u);
         scale = highScale = HalfTable.Read(HalfTable.Values, ScaledGroups.Scales(group, blocks, unit, Payload) + 2 * row);
         min = 0;
+        highMin = min;
     }
 }
 

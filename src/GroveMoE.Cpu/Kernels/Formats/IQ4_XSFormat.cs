@@ -68,12 +68,13 @@ internal readonly unsafe struct IQ4_XSFormat : IQuantFormat
         return tile;
     }
 
-    public static void LoadScalar(byte* group, int blocks, int unit, int row, byte* u, out float scale, out float highScale, out float min)
+    public static void LoadScalar(byte* group, int blocks, int unit, int row, byte* u, out float scale, out float highScale, out float min, out float highMin)
     {
         byte* meta = SuperBlocks.Meta(group, unit, UnitBytes, MetaBytes);
         UnitPlanes.UnpackRow(SuperBlocks.Payload(group, unit, UnitBytes, MetaBytes), null, null, row, u);
         NonLinearGrid.LookupScalar(u);
         scale = highScale = HalfTable.Read(HalfTable.Values, meta + 2 * row) * (sbyte)meta[32 + 16 * (unit & 7) + row];
         min = 0;
+        highMin = min;
     }
 }

@@ -34,7 +34,8 @@ internal unsafe interface IQuantFormat
 
     /// <summary>
     /// True when a unit has two scales, <see cref="Tile512.Scales"/> for values 0..15 (W0..W3) and
-    /// <see cref="Tile512.HighScales"/> for 16..31 (Q6_K's sub-blocks of 16); the offset is then removed per half
+    /// <see cref="Tile512.HighScales"/> for 16..31 (the sub-blocks of 16 of Q2_K, Q3_K and Q6_K), and with
+    /// <see cref="HasMins"/> two mins (<see cref="Tile512.HighMins"/>, Q2_K); the offset and the mins then go per half
     /// with the activations' half sums (<see cref="Q8Row.LowSums"/>).
     /// </summary>
     static abstract bool SplitScales { get; }
@@ -52,26 +53,28 @@ internal unsafe interface IQuantFormat
     static abstract Tile256 Load256(byte* group, int blocks, int unit, int half);
 
     /// <summary>
-    /// The scalar form of <see cref="Load512"/> for one row: its 32 u's, scale (and the high half's scale, equal to
-    /// it unless <see cref="SplitScales"/>) and min (the reference the SIMD paths are tested against).
+    /// The scalar form of <see cref="Load512"/> for one row: its 32 u's, scale and min (and the high half's, equal to
+    /// them unless <see cref="SplitScales"/>): the reference the SIMD paths are tested against.
     /// </summary>
-    static abstract void LoadScalar(byte* group, int blocks, int unit, int row, byte* u, out float scale, out float highScale, out float min);
+    static abstract void LoadScalar(byte* group, int blocks, int unit, int row, byte* u, out float scale, out float highScale, out float min,
+        out float highMin);
 }
 
 /// <summary>
 /// One unit (32 values) of 16 rows in registers. <c>W{j}</c> holds values 4j..4j+3 of row r in bytes 4r..4r+3, as
 /// unsigned u; <see cref="Scales"/> and <see cref="Mins"/> hold each row's unit scale and min (Mins only when the
-/// format <see cref="IQuantFormat.HasMins"/>, <see cref="HighScales"/> only when it has <see cref="IQuantFormat.SplitScales"/>).
+/// format <see cref="IQuantFormat.HasMins"/>, <see cref="HighScales"/> only when it has <see cref="IQuantFormat.SplitScales"/>,
+/// <see cref="HighMins"/> only with both).
 /// </summary>
 internal struct Tile512
 {
     public Vector512<byte> W0, W1, W2, W3, W4, W5, W6, W7;
-    public Vector512<float> Scales, HighScales, Mins;
+    public Vector512<float> Scales, HighScales, Mins, HighMins;
 }
 
 /// <summary>Eight rows of a <see cref="Tile512"/>.</summary>
 internal struct Tile256
 {
     public Vector256<byte> W0, W1, W2, W3, W4, W5, W6, W7;
-    public Vector256<float> Scales, HighScales, Mins;
+    public Vector256<float> Scales, HighScales, Mins, HighMins;
 }

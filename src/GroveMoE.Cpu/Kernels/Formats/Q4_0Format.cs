@@ -53,11 +53,12 @@ internal readonly unsafe struct Q4_0Format : IQuantFormat
         return tile;
     }
 
-    public static void LoadScalar(byte* group, int blocks, int unit, int row, byte* u, out float scale, out float highScale, out float min)
+    public static void LoadScalar(byte* group, int blocks, int unit, int row, byte* u, out float scale, out float highScale, out float min, out float highMin)
     {
         UnitPlanes.UnpackRow(ScaledGroups.Payload(group, unit, Payload), null, null, row, u);
         scale = HalfTable.Read(HalfTable.Values, ScaledGroups.Scales(group, blocks, unit, Payload) + 2 * row);
         highScale = scale;
         min = 0;
+        highMin = min;
     }
 }

@@ -61,10 +61,11 @@ internal readonly unsafe struct Q4_KFormat : IQuantFormat
         return tile;
     }
 
-    public static void LoadScalar(byte* group, int blocks, int unit, int row, byte* u, out float scale, out float highScale, out float min)
+    public static void LoadScalar(byte* group, int blocks, int unit, int row, byte* u, out float scale, out float highScale, out float min, out float highMin)
     {
         UnitPlanes.UnpackRow(SuperBlocks.Payload(group, unit, UnitBytes, MetaBytes), null, null, row, u);
         AffineScales.LoadScalar(SuperBlocks.Meta(group, unit, UnitBytes, MetaBytes), unit & 7, row, out scale, out min);
         highScale = scale;
+        highMin = min;
     }
 }

@@ -50,11 +50,12 @@ internal readonly unsafe struct Q5_0Format : IQuantFormat
         return tile;
     }
 
-    public static void LoadScalar(byte* group, int blocks, int unit, int row, byte* u, out float scale, out float highScale, out float min)
+    public static void LoadScalar(byte* group, int blocks, int unit, int row, byte* u, out float scale, out float highScale, out float min, out float highMin)
     {
         byte* p = ScaledGroups.Payload(group, unit, Payload);
         UnitPlanes.UnpackRow(p, p + UnitPlanes.NibbleBytes, null, row, u);
         scale = highScale = HalfTable.Read(HalfTable.Values, ScaledGroups.Scales(group, blocks, unit, Payload) + 2 * row);
         min = 0;
+        highMin = min;
     }
 }

@@ -52,11 +52,12 @@ internal readonly unsafe struct Q5_1Format : IQuantFormat
         return tile;
     }
 
-    public static void LoadScalar(byte* group, int blocks, int unit, int row, byte* u, out float scale, out float highScale, out float min)
+    public static void LoadScalar(byte* group, int blocks, int unit, int row, byte* u, out float scale, out float highScale, out float min, out float highMin)
     {
         byte* p = ScaledGroups.Payload(group, unit, Payload);
         UnitPlanes.UnpackRow(p, p + UnitPlanes.NibbleBytes, null, row, u);
         scale = highScale = HalfTable.Read(HalfTable.Values, ScaledGroups.Scales(group, blocks, unit, Payload) + 2 * row);
         min = HalfTable.Read(HalfTable.Values, ScaledGroups.Mins(group, blocks, unit, Payload) + 2 * row);
+        highMin = min;
     }
 }

@@ -70,11 +70,12 @@ internal readonly unsafe struct Q5_KFormat : IQuantFormat
         return tile;
     }
 
-    public static void LoadScalar(byte* group, int blocks, int unit, int row, byte* u, out float scale, out float highScale, out float min)
+    public static void LoadScalar(byte* group, int blocks, int unit, int row, byte* u, out float scale, out float highScale, out float min, out float highMin)
     {
         byte* payload = SuperBlocks.Payload(group, unit, UnitBytes, MetaBytes);
         UnitPlanes.UnpackRow(payload, payload + UnitPlanes.NibbleBytes, null, row, u);
         AffineScales.LoadScalar(SuperBlocks.Meta(group, unit, UnitBytes, MetaBytes), unit & 7, row, out scale, out min);
         highScale = scale;
+        highMin = min;
     }
 }

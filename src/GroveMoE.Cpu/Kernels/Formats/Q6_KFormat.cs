@@ -90,7 +90,7 @@ internal readonly unsafe struct Q6_KFormat : IQuantFormat
         return tile;
     }
 
-    public static void LoadScalar(byte* group, int blocks, int unit, int row, byte* u, out float scale, out float highScale, out float min)
+    public static void LoadScalar(byte* group, int blocks, int unit, int row, byte* u, out float scale, out float highScale, out float min, out float highMin)
     {
         byte* payload = SuperBlocks.Payload(group, unit, UnitBytes, MetaBytes);
         byte* meta = SuperBlocks.Meta(group, unit, UnitBytes, MetaBytes);
@@ -100,5 +100,6 @@ internal readonly unsafe struct Q6_KFormat : IQuantFormat
         scale = d * (sbyte)meta[64 + 16 * sub + row];
         highScale = d * (sbyte)meta[80 + 16 * sub + row];
         min = 0;
+        highMin = min;
     }
 }

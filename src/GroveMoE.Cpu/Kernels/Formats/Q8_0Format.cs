@@ -66,7 +66,7 @@ internal readonly unsafe struct Q8_0Format : IQuantFormat
         };
     }
 
-    public static void LoadScalar(byte* group, int blocks, int unit, int row, byte* u, out float scale, out float highScale, out float min)
+    public static void LoadScalar(byte* group, int blocks, int unit, int row, byte* u, out float scale, out float highScale, out float min, out float highMin)
     {
         byte* p = ScaledGroups.Payload(group, unit, Payload);
         for (int j = 0; j < 8; j++)
@@ -75,5 +75,6 @@ internal readonly unsafe struct Q8_0Format : IQuantFormat
         scale = HalfTable.Read(HalfTable.Values, ScaledGroups.Scales(group, blocks, unit, Payload) + 2 * row);
         highScale = scale;
         min = 0;
+        highMin = min;
     }
 }

@@ -1,6 +1,6 @@
 using Spectre.Console;
 
-namespace GroveMoE.Cli.Output;
+namespace GroveMoE.Cpu.CommandLine;
 
 /// <summary>
 /// Spectre assumes 80 columns when output is not a terminal and wraps tables and stats lines there; piped output
