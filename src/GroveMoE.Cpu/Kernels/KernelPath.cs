@@ -21,7 +21,7 @@ public static class KernelPaths
 {
     /// <summary>
     /// Vector256 before Vector512: with one or two blocks of 32 per step the 512-bit forms gain nothing in width
-    /// and lose to their extra shuffles (measured in bench/README.md), and the decode path is memory-bound anyway.
+    /// and lose to their extra shuffles (measured in bench/README.md). Only the row layout (<c>--no-repack</c>) uses this.
     /// </summary>
     public static KernelPath Best { get; } =
         IsSupported(KernelPath.Vector256Vnni) ? KernelPath.Vector256Vnni
