@@ -25,6 +25,40 @@ internal static class OptionRules
         return option;
     }
 
+    /// <summary>
+    /// A comma list of whole numbers from <paramref name="min"/> to <paramref name="max"/> in one token
+    /// (llama-bench's <c>-p 64,512</c>); duplicates are dropped when <paramref name="distinct"/>.
+    /// </summary>
+    public static Option<int[]> CommaList(this Option<int[]> option, int min, int max, bool distinct = true)
+    {
+        option.Arity = ArgumentArity.ExactlyOne; // one token holds the list; "-p 64 512" is a parse error, not 512 alone
+        option.CustomParser = result =>
+        {
+            string token = result.Tokens.Count > 0 ? result.Tokens[^1].Value : "";
+            if (ParseList(token, min, max, distinct, out string? bad) is { } values) return values;
+            result.AddError($"{option.Name}: '{bad}' is not a whole number from {min} to {max} (give a comma list like {Math.Max(min, 1)},{Math.Max(min, 1) * 2})");
+            return [];
+        };
+        return option;
+    }
+
+    /// <summary>The numbers of a comma list, or null with the first part that is not one in range.</summary>
+    public static int[]? ParseList(string text, int min, int max, bool distinct, out string? bad)
+    {
+        var values = new List<int>();
+        foreach (string part in text.Split(',', StringSplitOptions.TrimEntries))
+        {
+            if (!int.TryParse(part, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out int value) || value < min || value > max)
+            {
+                bad = part;
+                return null;
+            }
+            values.Add(value);
+        }
+        bad = null;
+        return distinct ? [.. values.Distinct()] : [.. values];
+    }
+
     /// <summary>One of an enum's names, case-insensitively (<c>f16</c>, <c>F16</c>); the error lists them.</summary>
     public static Option<T> OneOf<T>(this Option<T> option) where T : struct, Enum
     {

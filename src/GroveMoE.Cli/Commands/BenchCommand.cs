@@ -21,14 +21,14 @@ internal static class BenchCommand
     public static Command Create()
     {
         var model = new ModelSource();
-        var threads = new Option<string>("--threads", "-t")
+        var threads = new Option<int[]>("--threads", "-t")
         {
             Description = "worker threads, a comma list (default: all cores)",
-            DefaultValueFactory = _ => Environment.ProcessorCount.ToString(),
-        };
-        var prompt = new Option<string>("--prompt", "-p") { Description = "prompt tokens, a comma list (pp tests; 0 skips them)", DefaultValueFactory = _ => "64" };
-        var generate = new Option<string>("--generate", "-n") { Description = "generated tokens, a comma list (tg tests; 0 skips them)", DefaultValueFactory = _ => "32" };
-        var depth = new Option<string>("--depth", "-d") { Description = "tokens already in the KV cache before each test, a comma list", DefaultValueFactory = _ => "0" };
+            DefaultValueFactory = _ => [Environment.ProcessorCount],
+        }.CommaList(1, MaxListValue);
+        var prompt = new Option<int[]>("--prompt", "-p") { Description = "prompt tokens, a comma list (pp tests; 0 skips them)", DefaultValueFactory = _ => [64] }.CommaList(0, MaxListValue);
+        var generate = new Option<int[]>("--generate", "-n") { Description = "generated tokens, a comma list (tg tests; 0 skips them)", DefaultValueFactory = _ => [32] }.CommaList(0, MaxListValue);
+        var depth = new Option<int[]>("--depth", "-d") { Description = "tokens already in the KV cache before each test, a comma list", DefaultValueFactory = _ => [0] }.CommaList(0, MaxListValue);
         var repetitions = new Option<int>("--repetitions", "-r") { Description = "repetitions of each test", DefaultValueFactory = _ => 3 }.InRange(1, 10_000);
         var json = new Option<bool>("--json") { Description = "print one JSON object: pp_tps and tg_tps (the first of each), and every test" };
         var gpuLayers = ModelOptions.GpuLayers();
@@ -41,25 +41,14 @@ internal static class BenchCommand
         };
         model.AddTo(command);
         command.SetAction(async (parse, cancel) => Run(new FileInfo(await model.ResolveOrDemoAsync(parse, cancel)),
-            List(parse.GetValue(threads)!, "--threads", 1), List(parse.GetValue(prompt)!, "--prompt", 0),
-            List(parse.GetValue(generate)!, "--generate", 0), List(parse.GetValue(depth)!, "--depth", 0),
+            parse.GetValue(threads)!, parse.GetValue(prompt)!, parse.GetValue(generate)!, parse.GetValue(depth)!,
             parse.GetValue(repetitions), parse.GetValue(json), parse.GetValue(gpuLayers), parse.GetValue(gpuExperts),
             parse.GetValue(noRepack), parse.GetValue(kvType)));
         return command;
     }
 
     /// <summary>"64,512" → [64, 512]; every value at least <paramref name="minimum"/> and at most 1,000,000.</summary>
-    internal static int[] List(string text, string option, int minimum)
-    {
-        var values = new List<int>();
-        foreach (string part in text.Split(',', StringSplitOptions.TrimEntries))
-        {
-            if (!int.TryParse(part, out int value) || value < minimum || value > 1_000_000)
-                throw new UserInputException($"{option}: '{part}' is not a whole number from {minimum} to 1000000 (use a comma list like 64,512)");
-            values.Add(value);
-        }
-        return [.. values.Distinct()];
-    }
+    private const int MaxListValue = 1_000_000;
 
     private static int Run(FileInfo modelFile, int[] threadCounts, int[] prompts, int[] generates, int[] depths, int repetitions,
         bool json, int gpuLayers, GpuExpertsMode gpuExperts, bool noRepack, KvCacheType kvType)

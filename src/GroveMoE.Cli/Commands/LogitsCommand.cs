@@ -14,7 +14,7 @@ internal static class LogitsCommand
     {
         var model = new ModelSource();
         var threads = ModelOptions.Threads();
-        var tokens = new Option<string>("--tokens") { Description = "comma-separated token ids", Required = true };
+        var tokens = new Option<int[]>("--tokens") { Description = "comma-separated token ids", Required = true }.CommaList(0, int.MaxValue, distinct: false);
         var output = new Option<FileInfo?>("--out", "-o", "--output") { Description = "write float32 logits (n_tokens, n_vocab) as .npy" };
         var gpuLayers = ModelOptions.GpuLayers();
         var gpuExperts = ModelOptions.GpuExperts();
@@ -30,10 +30,9 @@ internal static class LogitsCommand
         return command;
     }
 
-    private static int Run(FileInfo modelFile, int threads, string tokenList, FileInfo? output, int gpuLayers, GpuExpertsMode gpuExperts,
+    private static int Run(FileInfo modelFile, int threads, int[] tokens, FileInfo? output, int gpuLayers, GpuExpertsMode gpuExperts,
         bool noRepack)
     {
-        int[] tokens = ParseTokens(tokenList);
         using var model = GroveModel.Load(modelFile.FullName, repack: !noRepack);
         int vocab = model.Config.Vocab;
         if (tokens.FirstOrDefault(id => id >= vocab, -1) is var outside and >= 0)
@@ -58,15 +57,6 @@ internal static class LogitsCommand
             Console.WriteLine($"{t}\t{tokens[t]}\t{string.Join(' ', top)}");
         }
         return 0;
-    }
-
-    internal static int[] ParseTokens(string list)
-    {
-        var parts = list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-        if (parts.Length == 0) throw new UserInputException("--tokens needs at least one token id");
-        return parts.Select(p => int.TryParse(p, out int id) && id >= 0
-            ? id
-            : throw new UserInputException($"--tokens: '{p}' is not a token id")).ToArray();
     }
 
     private static List<int> TopK(ArraySegment<float> row, int k)

@@ -18,12 +18,8 @@ internal static class ServeCommand
         var port = new Option<int>("--port") { Description = "TCP port", DefaultValueFactory = _ => 8080 }.InRange(0, 65535);
         var apiKey = new Option<string?>("--api-key") { Description = "require Authorization: Bearer <key> on every request" };
         var parallel = new Option<int>("--parallel", "-np") { Description = "requests generated at once, batched (one KV cache each); more wait in line", DefaultValueFactory = _ => 1 }.InRange(1, 1024);
-        var threads = new Option<int?>("--threads", "-t") { Description = "worker threads, shared by the batched requests (default: cores)" }.InRange(1, 4096);
-        var context = ModelOptions.Context();
+        var sessionGroup = new ModelOptions.SessionGroup();
         var maxTokens = ModelOptions.TokenLimit("default most tokens per answer", 1024);
-        var kvCache = ModelOptions.KvCache();
-        var gpuLayers = ModelOptions.GpuLayers();
-        var gpuExperts = ModelOptions.GpuExperts();
         var noThink = ChatCommand.NoThinkOption();
         var quiet = new Option<bool>("--quiet", "-q") { Description = "do not log requests" };
         var verbose = new Option<bool>("--verbose", "-v") { Description = "also log debug lines: request fields grove ignores" };
@@ -36,9 +32,10 @@ internal static class ServeCommand
         var sampling = new SamplingOptions();
         var command = new Command("serve", "Serve a model over an OpenAI-compatible HTTP API")
         {
-            host, port, apiKey, parallel, threads, context, kvCache, gpuLayers, gpuExperts, maxTokens, noThink, quiet, verbose, maxQueue, maxBody, timeout, grace, cors, noRepack,
+            host, port, apiKey, parallel, maxTokens, noThink, quiet, verbose, maxQueue, maxBody, timeout, grace, cors, noRepack,
         };
         model.AddTo(command);
+        sessionGroup.AddTo(command);
         command.Description += ". Limits: a body over --max-body-kb gets 413; beyond --parallel running and --max-queue waiting, 503 with "
             + "Retry-After; a prompt longer than --ctx gets 400 context_length_exceeded and max_tokens is capped by the context; "
             + "an answer running past --timeout ends with finish_reason length. Slow clients: headers within 10 s, bodies and "
@@ -47,14 +44,11 @@ internal static class ServeCommand
         command.SetAction(async (parse, cancel) =>
         {
             int n = parse.GetValue(parallel);
-            int t = ModelOptions.CapThreads(parse.GetValue(threads) ?? Environment.ProcessorCount);
-            int c = parse.GetValue(context);
+            var session = sessionGroup.Read(parse); // the threads are shared by the batched requests
             int max = parse.GetValue(maxTokens);
             int listenPort = parse.GetValue(port);
             OpenAiServer.ParseHost(parse.GetValue(host)!);
             int queue = parse.GetValue(maxQueue), bodyKb = parse.GetValue(maxBody), seconds = parse.GetValue(timeout), graceSeconds = parse.GetValue(grace);
-            int layersOnGpu = parse.GetValue(gpuLayers);
-            var expertsOnGpu = parse.GetValue(gpuExperts);
 
             var file = await model.ResolveAsync(parse, cancel);
             var options = new ServeOptions
@@ -69,14 +63,7 @@ internal static class ServeCommand
                 ShutdownGrace = TimeSpan.FromSeconds(graceSeconds),
                 CorsOrigins = parse.GetValue(cors) ?? [],
                 Warn = line => StandardError.Console.MarkupLineInterpolated($"[yellow]warning: {line}[/]"),
-                Session = new SessionOptions
-                {
-                    ContextLength = c,
-                    Threads = t,
-                    KvCacheType = parse.GetValue(kvCache),
-                    LayerOffload = layersOnGpu == 0 ? null
-                        : (m, session) => Gpu.GpuOffloadSetup.Create(m, layersOnGpu, expertsOnGpu, session.ContextLength, session.BatchSize),
-                },
+                Session = session,
                 Generation = new GenerationOptions { MaxTokens = max, Sampler = sampling.Read(parse) },
                 Thinking = !parse.GetValue(noThink),
                 Log = parse.GetValue(quiet) ? null : line => StandardError.Console.MarkupLineInterpolated($"[grey]{DateTime.Now:HH:mm:ss} {line}[/]"),
@@ -90,7 +77,7 @@ internal static class ServeCommand
             {
                 await server.Ready;
                 StandardError.Console.MarkupLineInterpolated(
-                    $"[bold]{loaded!.Name}[/] on [link]{server.Address}v1[/] · {n} sequence(s) batched on {t} threads · context {c} · Ctrl-C stops");
+                    $"[bold]{loaded!.Name}[/] on [link]{server.Address}v1[/] · {n} sequence(s) batched on {session.Threads} threads · context {session.ContextLength} · Ctrl-C stops");
                 using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancel, server.Stopping);
                 await Task.Delay(Timeout.Infinite, stop.Token);
             }

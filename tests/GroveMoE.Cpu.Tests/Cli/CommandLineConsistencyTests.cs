@@ -83,6 +83,18 @@ public sealed partial class CommandLineConsistencyTests : IDisposable
         }
     }
 
+    [Theory]
+    [InlineData("-t 0", "--threads must be a whole number from 1")]
+    [InlineData("--kv-type q9", "--kv-type must be f32 or f16, not 'q9'")]
+    [InlineData("--gpu-experts some", "--gpu-experts must be all, none or hot")]
+    [InlineData("-c 8", "--ctx must be a whole number 16 or more")]
+    public void BadServeModelOptionsAreOneErrorLine(string options, string expected)
+    {
+        var result = GroveProcess.Run(["serve", "-m", _dir.File("never-read.gguf"), .. options.Split(' ')]);
+        AssertOneErrorLine(result);
+        Assert.Contains(expected, result.StderrLines[0]);
+    }
+
     /// <summary>Each option's names as <c>--help</c> lists them ("-t, --threads &lt;threads&gt;  ...").</summary>
     private static List<string[]> Flags(GroveProcess.Result help)
     {
