@@ -113,6 +113,9 @@ public sealed class GroveForward : IDisposable
     /// to whoever created it: disposing the forward pass leaves it alone.</summary>
     public ILayerOffload? Offload { get; init; }
 
+    /// <summary>Wall time per step when set (benchmarks); null times nothing.</summary>
+    internal PhaseTimes? Phases { get; set; }
+
     /// <summary>Forgets positions from <paramref name="position"/> on, keeping the cache before it.</summary>
     public void Rewind(int position) => Position = Math.Clamp(position, 0, Position);
 
@@ -165,11 +168,13 @@ public sealed class GroveForward : IDisposable
     private void EvaluateRows(SequenceBatch batch)
     {
         int n = batch.Count;
+        Phases?.Start();
         var x = Residual;
         for (int t = 0; t < n; t++)
             RowCodec.Dequantize(_w.TokenEmbedding.Type, _w.TokenEmbedding.RowBytesSpan(batch.Tokens[t]), x.GetRowSpan(t));
         Span2D<float> cos = Rows(_cos, n, _rope.Half), sin = Rows(_sin, n, _rope.Half);
         for (int t = 0; t < n; t++) _rope.Angles(batch.Positions[t], cos.GetRowSpan(t), sin.GetRowSpan(t));
+        Phases?.Mark(ForwardPhase.Embed);
 
         for (int l = 0; l < _c.Layers; l++)
         {
@@ -200,6 +205,7 @@ public sealed class GroveForward : IDisposable
         _matmul.Add(layer.K, _normed, _identity, 0, n, _k, 0, _c.KvDim);
         _matmul.Add(layer.V, _normed, _identity, 0, n, _v, 0, _c.KvDim);
         _matmul.Run(_pool);
+        Phases?.Mark(ForwardPhase.AttentionProjections);
 
         // Rows of heads: tokens × heads × head_dim seen as (tokens · heads) × head_dim.
         Span2D<float> queryHeads = Rows(_q, n * _c.Heads, hd), keyHeads = Rows(_k, n * _c.KvHeads, hd);
@@ -222,14 +228,17 @@ public sealed class GroveForward : IDisposable
             }
             batch.Caches[batch.Sequences[t]].Store(l, batch.Positions[t], keys.GetRowSpan(t), values.GetRowSpan(t));
         }
+        Phases?.Mark(ForwardPhase.QkNormRopeStore);
 
         _attention.Reshape(n, _c.QueryDim);
         _attentionWork.Run(_pool, batch, l, _q, _attention);
         for (int t = 0; t < n; t++) _attention.SetRow(t);
+        Phases?.Mark(ForwardPhase.Attention);
 
         _matmul.Add(layer.O, _attention, _identity, 0, n, _projected, 0, _c.Hidden);
         _matmul.Run(_pool);
         TensorPrimitives.Add(_x.AsSpan(0, n * _c.Hidden), _projected.AsSpan(0, n * _c.Hidden), _x.AsSpan(0, n * _c.Hidden));
+        Phases?.Mark(ForwardPhase.OutputProjection);
     }
 
     private void MixtureOfExperts(LayerWeights layer, SequenceBatch batch)
@@ -253,19 +262,24 @@ public sealed class GroveForward : IDisposable
         Stats.LayerTokens += n;
         _routed.Plan.Build();
         _adjugate.Plan.Build();
+        Phases?.Mark(ForwardPhase.Router);
 
         // Gate and up of every active expert in one dispatch, then down of every active expert in another.
         _routed.AddGateUp(_matmul, layer.Experts, _normed);
         _adjugate.AddGateUp(_matmul, layer.Adjugates, _normed);
         _matmul.Run(_pool);
-        _routed.Activate();
-        _adjugate.Activate();
+        Phases?.Mark(ForwardPhase.ExpertGateUp);
+        _routed.Activate(_pool);
+        _adjugate.Activate(_pool);
+        Phases?.Mark(ForwardPhase.ExpertActivate);
         _routed.AddDown(_matmul, layer.Experts, _identity);
         _adjugate.AddDown(_matmul, layer.Adjugates, _identity);
         _matmul.Run(_pool);
+        Phases?.Mark(ForwardPhase.ExpertDown);
 
-        _routed.AccumulateInto(Residual);
-        _adjugate.AccumulateInto(Residual);
+        _routed.AccumulateInto(_pool, _x);
+        _adjugate.AccumulateInto(_pool, _x);
+        Phases?.Mark(ForwardPhase.ExpertAccumulate);
     }
 
     private void OutputLogits(SequenceBatch batch, Span<float> destination)
@@ -282,6 +296,7 @@ public sealed class GroveForward : IDisposable
         _matmul.Add(_w.Output, _normed, _identity, 0, rows, _logits, 0, _c.Vocab);
         _matmul.Run(_pool);
         _logits.AsSpan(0, rows * _c.Vocab).CopyTo(destination);
+        Phases?.Mark(ForwardPhase.Logits);
     }
 
     private void NormRows(float[] weight, int n)
