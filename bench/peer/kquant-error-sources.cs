@@ -6,8 +6,10 @@
 // types at once and for one type at a time, each against the unrounded reference.
 // usage: dotnet run bench/peer/kquant-error-sources.cs -- MODEL.gguf LISTS [SEED]
 //   LISTS: how many random 16-token lists (seeded), or token lists as "1,2,3;4,5,6"
-// prints per variant: max|Δ|/max|ref| and rms(Δ)/rms(ref) over all lists (range over lists), and the (position,
-// layer) pairs whose chosen experts differ from the reference's.
+// prints per variant: max|Δ|/max|ref| and rms(Δ)/rms(ref) over all lists (range over lists), the (position,
+// layer) pairs whose chosen experts differ from the reference's, and max|Δ|/max|ref| over the positions where no
+// layer chose other experts (a near-tie in the router flips a choice and moves that position's logits far more
+// than the rounding does anywhere else).
 using GroveMoE.Cpu.Quantization;
 using GroveMoE.Cpu.Tests.Reference;
 
@@ -35,28 +37,37 @@ foreach (var type in types)
 
 var faithful = lists.Select(l => ReferenceForward.Run(model, l)).ToArray();
 Console.WriteLine($"{Path.GetFileName(args[0])}: {lists.Length} lists of {lists[0].Length} tokens; weight types {string.Join(' ', types)}");
-Console.WriteLine($"{"variant",-26} {"max rel (range)",-24} {"rms rel (range)",-24} {"routing diffs",13}");
+Console.WriteLine($"{"variant",-26} {"max rel (range)",-24} {"rms rel (range)",-24} {"routing diffs",13} {"max rel, same routing",21}");
 foreach (var (name, round) in variants)
 {
     var variant = new ReferenceVariant { ActivationRounding = round };
     var maxRel = new List<double>();
     var rmsRel = new List<double>();
     long diffs = 0, pairs = 0;
-    double allMax = 0, allRef = 0, sumSq = 0, refSq = 0;
+    double allMax = 0, allRef = 0, sumSq = 0, refSq = 0, sameRoutingMax = 0;
     for (int i = 0; i < lists.Length; i++)
     {
         var result = ReferenceForward.Run(model, lists[i], variant);
         double md = 0, mr = 0, sd = 0, sr = 0;
-        long n = 0;
         for (int p = 0; p < result.Logits.Length; p++)
-        for (int v = 0; v < result.Logits[p].Length; v++)
         {
-            double r = faithful[i].Logits[p][v], d = result.Logits[p][v] - r;
-            md = Math.Max(md, Math.Abs(d));
-            mr = Math.Max(mr, Math.Abs(r));
-            sd += d * d;
-            sr += r * r;
-            n++;
+            bool sameRouting = true;
+            for (int l = 0; l < result.Selected[p].Length; l++)
+            {
+                pairs++;
+                if (result.Selected[p][l].Order().SequenceEqual(faithful[i].Selected[p][l].Order())) continue;
+                diffs++;
+                sameRouting = false;
+            }
+            for (int v = 0; v < result.Logits[p].Length; v++)
+            {
+                double r = faithful[i].Logits[p][v], d = result.Logits[p][v] - r;
+                md = Math.Max(md, Math.Abs(d));
+                mr = Math.Max(mr, Math.Abs(r));
+                if (sameRouting) sameRoutingMax = Math.Max(sameRoutingMax, Math.Abs(d));
+                sd += d * d;
+                sr += r * r;
+            }
         }
         maxRel.Add(md / mr);
         rmsRel.Add(Math.Sqrt(sd / sr));
@@ -64,14 +75,8 @@ foreach (var (name, round) in variants)
         allRef = Math.Max(allRef, mr);
         sumSq += sd;
         refSq += sr;
-        for (int p = 0; p < result.Selected.Length; p++)
-        for (int l = 0; l < result.Selected[p].Length; l++)
-        {
-            pairs++;
-            if (!result.Selected[p][l].Order().SequenceEqual(faithful[i].Selected[p][l].Order())) diffs++;
-        }
     }
-    Console.WriteLine($"{name,-26} {Cell(allMax / allRef, maxRel),-24} {Cell(Math.Sqrt(sumSq / refSq), rmsRel),-24} {diffs,6}/{pairs}");
+    Console.WriteLine($"{name,-26} {Cell(allMax / allRef, maxRel),-24} {Cell(Math.Sqrt(sumSq / refSq), rmsRel),-24} {diffs,6}/{pairs} {sameRoutingMax / allRef,21:0.00e+0}");
 }
 return 0;
 
