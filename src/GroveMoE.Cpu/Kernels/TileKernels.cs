@@ -22,7 +22,6 @@ namespace GroveMoE.Cpu.Kernels;
 /// </summary>
 internal static unsafe class TileKernels
 {
-    private const int Tokens = 4;
     private const int Rows = TileLayout.GroupRows;
 
     /// <summary>
@@ -173,34 +172,32 @@ internal static unsafe class TileKernels
     {
         int blocks = columns / TFormat.BlockValues, units = columns / 32;
         long groupBytes = TFormat.GroupBytes(blocks);
-        Q8Row* four = stackalloc Q8Row[Tokens];
         for (int g = groupStart; g < groupEnd; g++)
         {
             byte* group = tiles + g * groupBytes;
-            for (int i = 0; i < inputs;)
+            float* o = output + g * Rows;
+            int valid = rows - g * Rows;
+            int i = 0;
+            while (inputs - i >= 2)
             {
-                int count = Math.Min(Tokens, inputs - i);
-                if (count == 1)
-                {
-                    var (low, high) = RowVector256<TFormat, TDot>(group, blocks, units, x[i]);
-                    float* o = output + (long)i * stride + g * Rows;
-                    Store(low, o, rows - g * Rows);
-                    Store(high, o + 8, rows - g * Rows - 8);
-                    i++;
-                    continue;
-                }
-                for (int k = 0; k < Tokens; k++) four[k] = x[i + Math.Min(k, count - 1)];
+                int count = Math.Min(TDot.GemmTokens, inputs - i);
                 for (int half = 0; half < 2; half++)
                 {
-                    Gemm256<TFormat, TDot>(group, blocks, units, half, four, count,
-                        output + (long)i * stride + g * Rows + 8 * half, stride, rows - g * Rows - 8 * half);
+                    Gemm256<TFormat, TDot>(group, blocks, units, half, x + i, count, o + (long)i * stride + 8 * half, stride, valid - 8 * half);
                 }
                 i += count;
+            }
+            if (i < inputs)
+            {
+                var (low, high) = RowVector256<TFormat, TDot>(group, blocks, units, x[i]);
+                Store(low, o + (long)i * stride, valid);
+                Store(high, o + (long)i * stride + 8, valid - 8);
             }
         }
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    /// <summary>One accumulator per half, as <see cref="Gemm256{TFormat, TDot}"/> has per token, so the two round alike.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     private static (Vector256<float>, Vector256<float>) RowVector256<TFormat, TDot>(byte* group, int blocks, int units, Q8Row x)
         where TFormat : struct, IQuantFormat where TDot : IByteDot256
     {
@@ -215,23 +212,30 @@ internal static unsafe class TileKernels
         return (acc0, acc1);
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    /// <summary>
+    /// <see cref="IByteDot256.GemmTokens"/> tokens (2 to 4; the first <paramref name="count"/> stored) per unpacking of
+    /// a half group.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     private static void Gemm256<TFormat, TDot>(byte* group, int blocks, int units, int half, Q8Row* x, int count, float* output,
         int stride, int validRows) where TFormat : struct, IQuantFormat where TDot : IByteDot256
     {
         if (validRows <= 0) return;
-        Q8Row x0 = x[0], x1 = x[1], x2 = x[2], x3 = x[3];
+        Q8Row x0 = x[0], x1 = x[1], x2 = x[Math.Min(2, count - 1)], x3 = x[Math.Min(3, count - 1)];
         Vector256<float> acc0 = default, acc1 = default, acc2 = default, acc3 = default;
         for (int u = 0; u < units; u++)
         {
             var tile = TFormat.Load256(group, blocks, u, half);
             acc0 = Accumulate<TFormat, TDot>(acc0, tile, x0, u);
             acc1 = Accumulate<TFormat, TDot>(acc1, tile, x1, u);
-            acc2 = Accumulate<TFormat, TDot>(acc2, tile, x2, u);
-            acc3 = Accumulate<TFormat, TDot>(acc3, tile, x3, u);
+            if (TDot.GemmTokens == 4)
+            {
+                acc2 = Accumulate<TFormat, TDot>(acc2, tile, x2, u);
+                acc3 = Accumulate<TFormat, TDot>(acc3, tile, x3, u);
+            }
         }
         Store(acc0, output, validRows);
-        if (count > 1) Store(acc1, output + stride, validRows);
+        Store(acc1, output + stride, validRows);
         if (count > 2) Store(acc2, output + 2L * stride, validRows);
         if (count > 3) Store(acc3, output + 3L * stride, validRows);
     }
