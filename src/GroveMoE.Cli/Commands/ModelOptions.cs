@@ -54,7 +54,7 @@ internal static class ModelOptions
 
     public static Option<bool> NoRepack() => new("--no-repack")
     {
-        Description = "read every weight zero-copy from the mapped file instead of repacking Q4_0/Q8_0 into the faster tiled layout at load",
+        Description = "read every weight zero-copy from the mapped file instead of repacking the quantized matrices into the faster tiled layout at load",
     };
 
     public static Option<KvCacheType> KvCache() => new Option<KvCacheType>("--kv-type")
