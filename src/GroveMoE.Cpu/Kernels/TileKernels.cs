@@ -228,7 +228,7 @@ internal static unsafe class TileKernels
             var tile = TFormat.Load256(group, blocks, u, half);
             acc0 = Accumulate<TFormat, TDot>(acc0, tile, x0, u);
             acc1 = Accumulate<TFormat, TDot>(acc1, tile, x1, u);
-            if (TDot.GemmTokens == 4)
+            if (TDot.GemmTokens > 2)
             {
                 acc2 = Accumulate<TFormat, TDot>(acc2, tile, x2, u);
                 acc3 = Accumulate<TFormat, TDot>(acc3, tile, x3, u);

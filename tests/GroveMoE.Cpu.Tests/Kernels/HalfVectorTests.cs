@@ -1,5 +1,5 @@
 using System.Runtime.Intrinsics;
-using System.Runtime.Intrinsics.X86;
+using GroveMoE.Cpu.Kernels;
 using GroveMoE.Cpu.Kernels.Formats;
 
 namespace GroveMoE.Cpu.Tests.Kernels;
@@ -10,41 +10,29 @@ namespace GroveMoE.Cpu.Tests.Kernels;
 /// </summary>
 public sealed unsafe class HalfVectorTests
 {
-    private static IEnumerable<ushort> FiniteHalves() =>
-        Enumerable.Range(0, 65536).Select(i => (ushort)i).Where(h => (h & 0x7C00) != 0x7C00);
+    [KernelPathTheory(KernelPath.Vector256), InlineData(8)]
+    public void Widen256MatchesScalarConversionForEveryFiniteHalf(int lanes) =>
+        AssertEveryFiniteHalf(lanes, (halves, widened) => HalfVector.Widen256((byte*)halves).CopyTo(widened));
 
-    [Fact]
-    public void Widen256MatchesScalarConversionForEveryFiniteHalf()
+    [KernelPathTheory(KernelPath.Vector512), InlineData(16)]
+    public void Widen512MatchesScalarConversionForEveryFiniteHalf(int lanes) =>
+        AssertEveryFiniteHalf(lanes, (halves, widened) => HalfVector.Widen512((byte*)halves).CopyTo(widened));
+
+    private static void AssertEveryFiniteHalf(int lanes, Action<nint, float[]> widen)
     {
-        if (!Avx2.IsSupported) return;
-        var halves = FiniteHalves().ToArray();
-        var block = stackalloc ushort[8];
-        for (int i = 0; i < halves.Length; i += 8)
+        var halves = Enumerable.Range(0, 65536).Select(i => (ushort)i).Where(h => (h & 0x7C00) != 0x7C00).ToArray();
+        var block = new ushort[lanes];
+        var widened = new float[lanes];
+        for (int i = 0; i < halves.Length; i += lanes)
         {
-            for (int k = 0; k < 8; k++) block[k] = halves[Math.Min(i + k, halves.Length - 1)];
-            var widened = HalfVector.Widen256((byte*)block);
-            for (int k = 0; k < 8; k++) AssertSameBits(block[k], widened.GetElement(k));
+            for (int k = 0; k < lanes; k++) block[k] = halves[Math.Min(i + k, halves.Length - 1)];
+            fixed (ushort* p = block) widen((nint)p, widened);
+            for (int k = 0; k < lanes; k++)
+            {
+                float expected = (float)BitConverter.UInt16BitsToHalf(block[k]);
+                Assert.True(BitConverter.SingleToUInt32Bits(expected) == BitConverter.SingleToUInt32Bits(widened[k]),
+                    $"half 0x{block[k]:X4}: expected {expected:R}, got {widened[k]:R}");
+            }
         }
-    }
-
-    [Fact]
-    public void Widen512MatchesScalarConversionForEveryFiniteHalf()
-    {
-        if (!Avx512F.IsSupported) return;
-        var halves = FiniteHalves().ToArray();
-        var block = stackalloc ushort[16];
-        for (int i = 0; i < halves.Length; i += 16)
-        {
-            for (int k = 0; k < 16; k++) block[k] = halves[Math.Min(i + k, halves.Length - 1)];
-            var widened = HalfVector.Widen512((byte*)block);
-            for (int k = 0; k < 16; k++) AssertSameBits(block[k], widened.GetElement(k));
-        }
-    }
-
-    private static void AssertSameBits(ushort half, float widened)
-    {
-        float expected = (float)BitConverter.UInt16BitsToHalf(half);
-        Assert.True(BitConverter.SingleToUInt32Bits(expected) == BitConverter.SingleToUInt32Bits(widened),
-            $"half 0x{half:X4}: expected {expected:R}, got {widened:R}");
     }
 }
